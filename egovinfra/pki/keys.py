@@ -1,0 +1,63 @@
+"""ECDSA P-384 keys and certificates on disk: generation, PEM files, loading."""
+
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from egovinfra.pki.errors import PkiError
+from egovinfra.pki.store import write_atomic
+
+PrivateKey = ec.EllipticCurvePrivateKey
+
+
+def generate_key() -> PrivateKey:
+    """A new ECDSA key on P-384 (secp384r1), the curve of the CNSA profile for IPsec."""
+    return ec.generate_private_key(ec.SECP384R1())
+
+
+def write_key(path: Path, key: PrivateKey, passphrase: bytes | None = None) -> None:
+    """Write `key` as PKCS#8 PEM, mode 0600, encrypted when `passphrase` is given."""
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    write_atomic(path, pem, 0o600)
+
+
+def write_cert(path: Path, cert: x509.Certificate) -> None:
+    """Write `cert` as PEM, mode 0644 (certificates are public)."""
+    write_atomic(path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+
+
+def load_key(path: Path, passphrase: bytes | None = None) -> PrivateKey:
+    """Read an ECDSA private key; clear error when it is missing, locked or of another kind."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PkiError(f"cannot read private key {path}: {exc.strerror}") from exc
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase)
+    except TypeError as exc:
+        hint = "set EGOVINFRA_PKI_PASSPHRASE" if passphrase is None else "it is not encrypted"
+        raise PkiError(f"cannot load private key {path}: {exc} ({hint})") from exc
+    except ValueError as exc:
+        raise PkiError(f"cannot load private key {path}: wrong passphrase or bad file") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise PkiError(f"private key {path} is not an ECDSA key")
+    return key
+
+
+def load_cert(path: Path) -> x509.Certificate:
+    """Read a PEM certificate, with a clear error when it is missing or malformed."""
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except OSError as exc:
+        raise PkiError(f"cannot read certificate {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise PkiError(f"certificate {path} is not a PEM certificate: {exc}") from exc
