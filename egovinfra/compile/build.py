@@ -1,0 +1,40 @@
+"""Topology → Plan: the compile stages run in order, each pure."""
+
+from __future__ import annotations
+
+from netaddr import IPNetwork
+
+from egovinfra.compile.intent import compile_flows, compile_services
+from egovinfra.compile.ipam import plan_addresses
+from egovinfra.compile.plan import Crypto, Plan, Pools
+from egovinfra.model.loader import LoadedTopology
+from egovinfra.model.problems import ProblemList, TopologyError
+from egovinfra.model.schema import Topology
+
+
+def compile_plan(topo: Topology) -> Plan:
+    """Resolve a validated topology into a Plan; TopologyError lists every problem (unlocated)."""
+    problems = ProblemList()
+    addresses = plan_addresses(topo, problems)
+    problems.raise_if_any()
+    services = compile_services(topo, addresses)
+    flows = compile_flows(topo, addresses, services)
+    a = topo.addressing
+    crypto = Crypto(
+        ike_proposals=topo.crypto.ike_proposals(), esp_proposals=topo.crypto.esp_proposals(),
+        ike_rekey=topo.crypto.ike_rekey, child_rekey=topo.crypto.child_rekey, dpd_delay=topo.crypto.dpd_delay,
+    )
+    return Plan(
+        name=topo.name, domain=topo.domain,
+        pools=Pools(*(str(IPNetwork(p).cidr) for p in (a.datacenters, a.sites, a.wan, a.management))),
+        datacenters=addresses.datacenters, sites=addresses.sites, hosts=addresses.hosts,
+        services=services, flows=flows, replication_mode=topo.replication.mode, crypto=crypto,
+    )
+
+
+def compile_loaded(loaded: LoadedTopology) -> Plan:
+    """`compile_plan` with every problem located in the topology files."""
+    try:
+        return compile_plan(loaded.topology)
+    except TopologyError as exc:
+        raise loaded.sources.resolve_all(exc) from None

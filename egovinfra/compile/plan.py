@@ -1,0 +1,252 @@
+"""The Plan: every host, interface, address and intent of a deployment, resolved once.
+
+Everything downstream (renderers, Pulumi, the lab, verification) reads the Plan and
+never the topology files. Plain frozen dataclasses with string addresses keep it
+cheap to build, easy to serialise and impossible to change by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+InterfaceKind = Literal["zone", "lan", "wan", "mgmt"]
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    """One network interface of a host."""
+
+    name: str  # eth0, lan0, wan0, mgmt0
+    kind: InterfaceKind
+    address: str  # with prefix length: 10.1.2.10/24
+    network: str  # 10.1.2.0/24
+    segment: str  # the layer-2 segment it joins: "yde-app", "minfi-lan", "wan-minfi", "mgmt"
+    gateway: str | None = None  # default gateway reached through this interface
+
+    @property
+    def ip(self) -> str:
+        """The address without its prefix length."""
+        return self.address.split("/", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A static route: `destination` via `via`."""
+
+    destination: str
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A machine of the platform: a datacenter server, a site gateway or a workstation."""
+
+    name: str  # unique inventory name: yde-db, minfi-gw, minfi-ws1
+    short: str  # name within its scope: db, gw, ws1
+    fqdn: str  # db.yde.intranet.gov.cm
+    kind: Literal["datacenter", "site"]
+    scope: str  # datacenter or site name
+    roles: tuple[str, ...]  # vpn_hub, database, ..., site_gateway, workstation
+    zone: str | None  # datacenter zone, None on sites
+    address: str  # service address (no prefix)
+    mgmt_address: str  # out-of-band management address (no prefix)
+    interfaces: tuple[Interface, ...]
+    routes: tuple[Route, ...] = ()
+    managed: bool = True  # False for vendor edges: rendered, not converged
+    description: str = ""
+
+    def interface(self, kind: InterfaceKind) -> Interface | None:
+        """The first interface of `kind`, if any."""
+        return next((i for i in self.interfaces if i.kind == kind), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A datacenter zone: one subnet, its gateway and its security group."""
+
+    name: str
+    datacenter: str
+    index: int
+    cidr: str
+    gateway: str  # the zone router's address (.1)
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        """`datacenter/zone`, the zone's name across the Plan."""
+        return f"{self.datacenter}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class WanLink:
+    """A point-to-point link from a hub or gateway to the transport network."""
+
+    name: str  # wan-yde, wan-minfi
+    cidr: str
+    provider_address: str  # the transport side (the lab's WAN router)
+    endpoint_address: str  # the hub's or gateway's WAN address
+    host: str
+
+
+@dataclass(frozen=True, slots=True)
+class Datacenter:
+    """A datacenter with its zones, hub and routing."""
+
+    name: str
+    id: int
+    role: Literal["primary", "secondary"]
+    title: str
+    supernet: str
+    zones: tuple[Zone, ...]
+    hub: str  # host name of the VPN hub
+    hub_inside: str  # the hub's address in its zone: next hop for the intranet
+    wan: WanLink
+    vpn_backend: Literal["strongswan", "vpnaas"]
+    router_routes: tuple[Route, ...]  # what the zone router sends to the hub
+
+    def zone(self, name: str) -> Zone:
+        """The zone called `name` (KeyError when absent)."""
+        for zone in self.zones:
+            if zone.name == name:
+                return zone
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A ministry site: a LAN behind a gateway, joined to both datacenters."""
+
+    name: str
+    id: int
+    title: str
+    kind: str
+    lan: str
+    gateway: str  # host name
+    lan_gateway: str  # the gateway's LAN address
+    wan: WanLink
+    edge: str  # linux or a vendor dialect
+    workstations: tuple[str, ...]  # host names
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A protocol and a port range; `icmp` has no ports."""
+
+    protocol: Literal["tcp", "udp", "icmp"]
+    first: int = 0
+    last: int = 0
+
+    def __str__(self) -> str:
+        if self.protocol == "icmp":
+            return "icmp"
+        span = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+        return f"{self.protocol}/{span}"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A named service: its ports and the hosts that offer it."""
+
+    name: str
+    ports: tuple[Port, ...]
+    hosts: tuple[str, ...]
+    management: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSource:
+    """A source of a flow: a site LAN or a datacenter zone, with its prefix."""
+
+    kind: Literal["site", "zone"]
+    name: str  # site name, or datacenter/zone
+    cidr: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlowTarget:
+    """One service of a flow and the hosts where the flow may reach it."""
+
+    service: str
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """Security intent: these sources may reach these services; all else is denied."""
+
+    name: str
+    sources: tuple[FlowSource, ...]
+    targets: tuple[FlowTarget, ...]
+    description: str = ""
+    accept_lint: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pools:
+    """The address pools the Plan was carved from."""
+
+    datacenters: str
+    sites: str
+    wan: str
+    management: str
+
+
+@dataclass(frozen=True, slots=True)
+class Crypto:
+    """The IKE/IPsec proposals and timers every tunnel uses."""
+
+    ike_proposals: tuple[str, ...]
+    esp_proposals: tuple[str, ...]
+    ike_rekey: int
+    child_rekey: int
+    dpd_delay: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole deployment, resolved. Built by `egovinfra.compile.compile_plan`."""
+
+    name: str
+    domain: str
+    pools: Pools
+    datacenters: tuple[Datacenter, ...]
+    sites: tuple[Site, ...]
+    hosts: tuple[Host, ...]
+    services: tuple[Service, ...]
+    flows: tuple[Flow, ...]
+    replication_mode: Literal["synchronous", "asynchronous"]
+    crypto: Crypto
+    _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._host_index.update((h.name, h) for h in self.hosts)
+
+    def host(self, name: str) -> Host:
+        """The host called `name` (KeyError when absent)."""
+        return self._host_index[name]
+
+    def datacenter(self, name: str) -> Datacenter:
+        """The datacenter called `name` (KeyError when absent)."""
+        for dc in self.datacenters:
+            if dc.name == name:
+                return dc
+        raise KeyError(name)
+
+    @property
+    def primary(self) -> Datacenter:
+        """The primary datacenter."""
+        return next(dc for dc in self.datacenters if dc.role == "primary")
+
+    @property
+    def secondaries(self) -> tuple[Datacenter, ...]:
+        """The disaster-recovery datacenters."""
+        return tuple(dc for dc in self.datacenters if dc.role == "secondary")
+
+    def service(self, name: str) -> Service:
+        """The service called `name` (KeyError when absent)."""
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)

@@ -1,0 +1,109 @@
+"""Load a topology (a folder or a single file) into a frozen, checked `Topology`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from egovinfra.model.errors import problems_from_validation
+from egovinfra.model.problems import Problem, ProblemList, TopologyError
+from egovinfra.model.references import check_references
+from egovinfra.model.schema import Topology
+from egovinfra.model.source import SourceMap, read_yaml
+from egovinfra.model.types import DNS_LABEL
+
+TOPOLOGY_FILE = "topology.yaml"
+
+
+@dataclass(frozen=True)
+class LoadedTopology:
+    """A valid topology and where each of its keys was written."""
+
+    topology: Topology
+    sources: SourceMap
+    origin: Path
+
+
+def default_topology_path() -> Path:
+    """The embedded example deployment (`topology/cameroon`), or $EGOVINFRA_TOPOLOGY."""
+    env = os.environ.get("EGOVINFRA_TOPOLOGY")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "topology" / "cameroon"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_raw(path: Path, smap: SourceMap) -> dict[str, Any]:
+    """Read topology.yaml (or the single file) and merge sites/*.yaml into it."""
+    if not path.exists():
+        raise TopologyError([Problem((), "no such file or folder", "give a topology folder or file", _display(path), 0)])
+    main = path / TOPOLOGY_FILE if path.is_dir() else path
+    if path.is_dir() and not main.is_file():
+        raise TopologyError([Problem((), f"folder has no {TOPOLOGY_FILE}", "", _display(path), 0)])
+    data = read_yaml(main, _display(main), (), smap)
+    if data is None:
+        raise TopologyError([Problem((), "empty topology", "start from topology/cameroon/topology.yaml", _display(main), 1)])
+    if not isinstance(data, dict):
+        raise TopologyError([Problem((), f"the top level must be a mapping, not {type(data).__name__}", "", _display(main), 1)])
+    site_dir = path / "sites" if path.is_dir() else None
+    if site_dir is None or not site_dir.is_dir():
+        return data
+    problems: list[Problem] = []
+    sites = data.get("sites")
+    if sites is None:
+        sites = {}
+    if not isinstance(sites, dict):
+        return data  # the schema reports the wrong type of `sites`
+    merged = dict(sites)
+    for file in sorted(site_dir.glob("*.yaml")):
+        name = file.stem
+        shown = _display(file)
+        if not DNS_LABEL.match(name):
+            problems.append(Problem(("sites", name), f"file name '{name}' is not a DNS label",
+                                    "name site files like minfi.yaml", shown, 1))
+            continue
+        if name in merged:
+            problems.append(Problem(("sites", name), f"site '{name}' is defined both here and in {TOPOLOGY_FILE}",
+                                    "keep one definition", shown, 1))
+            continue
+        try:
+            site = read_yaml(file, shown, ("sites", name), smap)
+        except TopologyError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(site, dict):
+            problems.append(Problem(("sites", name), "a site file must hold a mapping (id, title, ...)", "", shown, 1))
+            continue
+        merged[name] = site
+    if problems:
+        raise TopologyError(problems)
+    return {**data, "sites": merged}
+
+
+def load_topology(path: Path | None = None) -> LoadedTopology:
+    """Read, validate and cross-check a topology. Raises TopologyError with every problem located."""
+    origin = path if path is not None else default_topology_path()
+    smap = SourceMap()
+    data = _read_raw(origin, smap)
+    try:
+        topo = Topology.model_validate(data)
+    except ValidationError as exc:
+        found = problems_from_validation(exc, Topology, data)
+        raise smap.resolve_all(TopologyError(found)) from None
+    problems = ProblemList()
+    check_references(topo, problems)
+    try:
+        problems.raise_if_any()
+    except TopologyError as exc:
+        raise smap.resolve_all(exc) from None
+    return LoadedTopology(topo, smap, origin)

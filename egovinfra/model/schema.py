@@ -1,0 +1,225 @@
+"""The topology format: pydantic models of the contract in DESIGN.md.
+
+Every model forbids unknown keys (typos are errors) and is frozen (a loaded
+topology never changes). Cross-references are checked in `references.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from egovinfra.model.crypto import PROFILES, proposal_problems
+from egovinfra.model.types import Address, Cidr, DnsLabel, Domain, Id
+
+
+class Model(BaseModel):
+    """Base of every topology model: strict, closed and immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+HostRole = Literal[
+    "vpn_hub",
+    "groupware_web",
+    "groupware_app",
+    "mail",
+    "database",
+    "directory",
+    "dns",
+    "filestore",
+    "bastion",
+]
+EdgeVendor = Literal["linux", "juniper-srx", "cisco-asa", "paloalto", "fortinet"]
+SiteKind = Literal["presidency", "ministry", "agency", "regional", "divisional", "commune"]
+
+_PORT = re.compile(r"^(tcp|udp)/(\d{1,5})(?:-(\d{1,5}))?$|^icmp$")
+
+
+def _port_spec(value: str) -> str:
+    match = _PORT.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a port such as tcp/443, udp/53, tcp/8000-8010 or icmp")
+    if value != "icmp":
+        first = int(match.group(2))
+        last = int(match.group(3) or first)
+        if not 1 <= first <= last <= 65535:
+            raise ValueError(f"{value!r}: ports run from 1 to 65535, low to high")
+    return value
+
+
+class Addressing(Model):
+    """Address pools. Everything else derives from them and the stable ids."""
+
+    datacenters: Cidr = Field(description="supernet of every datacenter")
+    sites: Cidr = Field(description="supernet of every ministry site LAN")
+    wan: Cidr = Field(description="WAN transport: one small link per hub or gateway")
+    management: Cidr = Field(description="out-of-band management of every host")
+    datacenter_prefix: int = Field(16, ge=8, le=24, description="prefix length of one datacenter")
+    zone_prefix: int = Field(24, ge=16, le=28, description="prefix length of one zone")
+    site_prefix: int = Field(24, ge=16, le=29, description="prefix length of one site LAN")
+    wan_prefix: int = Field(30, ge=24, le=31, description="prefix length of one WAN link")
+    wan_reserved: int = Field(
+        64, ge=1, le=4096, description="WAN links kept for datacenters before the first site"
+    )
+
+
+class Crypto(Model):
+    """IKE/IPsec proposals: a named profile, or explicit lists (checked for strength)."""
+
+    profile: Literal["strong", "compat"] = "strong"
+    ike: tuple[str, ...] | None = Field(None, description="explicit IKE proposals (strongSwan syntax)")
+    esp: tuple[str, ...] | None = Field(None, description="explicit ESP proposals (strongSwan syntax)")
+    ike_version: Literal[2] = 2
+    ike_rekey: int = Field(14400, ge=600, le=86400, description="IKE SA rekey time, seconds")
+    child_rekey: int = Field(3600, ge=300, le=28800, description="child SA rekey time, seconds")
+    dpd_delay: int = Field(10, ge=1, le=300, description="dead peer detection interval, seconds")
+
+    @field_validator("ike")
+    @classmethod
+    def _strong_ike(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return _check_proposals(value, "ike")
+
+    @field_validator("esp")
+    @classmethod
+    def _strong_esp(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return _check_proposals(value, "esp")
+
+    @model_validator(mode="after")
+    def _lifetimes(self) -> Crypto:
+        if self.child_rekey >= self.ike_rekey:
+            raise ValueError("child_rekey must be shorter than ike_rekey")
+        return self
+
+    def ike_proposals(self) -> tuple[str, ...]:
+        """The IKE proposals in force."""
+        return self.ike or PROFILES[self.profile]["ike"]
+
+    def esp_proposals(self) -> tuple[str, ...]:
+        """The ESP proposals in force."""
+        return self.esp or PROFILES[self.profile]["esp"]
+
+
+def _check_proposals(value: tuple[str, ...] | None, kind: Literal["ike", "esp"]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not value:
+        raise ValueError("an empty proposal list; omit the key to use the profile")
+    found = [f"{p}: {why}" for p in value for why in proposal_problems(p, kind)]
+    if found:
+        raise ValueError("weak or invalid proposal: " + "; ".join(found))
+    return value
+
+
+class Zone(Model):
+    """A security zone of a datacenter: one subnet, one security group."""
+
+    index: int = Field(ge=0, le=4095, description="stable zone number: the subnet's index in the datacenter")
+    description: str = ""
+    prefix: Cidr | None = Field(None, description="override of the derived subnet")
+
+
+class Host(Model):
+    """A server in a datacenter."""
+
+    zone: DnsLabel
+    id: int = Field(ge=2, le=65000, description="host number in its zone (1 is the zone gateway)")
+    roles: tuple[HostRole, ...] = Field(min_length=1)
+    address: Address | None = Field(None, description="override of the derived address")
+    description: str = ""
+
+
+class Datacenter(Model):
+    """A datacenter: zones, hosts, and its role in the pair."""
+
+    id: Id
+    role: Literal["primary", "secondary"]
+    title: str = ""
+    prefix: Cidr | None = Field(None, description="override of the derived supernet")
+    wan_address: Address | None = Field(None, description="override of the hub's WAN address")
+    vpn_backend: Literal["strongswan", "vpnaas"] = "strongswan"
+    zones: dict[DnsLabel, Zone] = Field(min_length=1)
+    hosts: dict[DnsLabel, Host] = Field(min_length=1)
+
+
+class Site(Model):
+    """A ministry (or other administration) site joined to both datacenters."""
+
+    id: Id
+    title: str
+    kind: SiteKind = "ministry"
+    lan: Cidr | None = Field(None, description="override of the derived LAN")
+    wan_address: Address | None = Field(None, description="override of the gateway's WAN address")
+    edge: EdgeVendor = Field("linux", description="the site's edge device: linux (converged) or a vendor box")
+    workstations: int = Field(0, ge=0, le=16, description="client hosts placed on the LAN (lab and tests)")
+
+
+class Service(Model):
+    """A named service: its ports and the hosts that offer it (by role or by name)."""
+
+    ports: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+    roles: tuple[HostRole, ...] = ()
+    hosts: tuple[str, ...] = Field((), description="explicit hosts as datacenter/host")
+    description: str = ""
+    management: bool = Field(False, description="a management service: only the mgmt zone may reach it")
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for port in value:
+            _port_spec(port)
+        return value
+
+    @model_validator(mode="after")
+    def _offered(self) -> Service:
+        if not self.roles and not self.hosts:
+            raise ValueError("a service needs roles or hosts that offer it")
+        return self
+
+
+class FlowSource(Model):
+    """Who may open connections: ministry sites and/or datacenter zones."""
+
+    sites: Literal["all"] | tuple[DnsLabel, ...] | None = None
+    zones: tuple[str, ...] | None = Field(None, description="zone in every datacenter, or datacenter/zone")
+
+    @model_validator(mode="after")
+    def _something(self) -> FlowSource:
+        if self.sites is None and self.zones is None:
+            raise ValueError("a flow source needs sites or zones")
+        return self
+
+
+class Flow(Model):
+    """Security intent: the sources may reach the services; all else is denied."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    source: FlowSource = Field(alias="from")
+    to: tuple[DnsLabel, ...] = Field(min_length=1, description="service names")
+    at: Literal["all", "primary", "secondary"] = Field("all", description="where the services are reached")
+    description: str = ""
+    accept_lint: tuple[str, ...] = Field((), description="policy lint findings accepted for this flow")
+
+
+class Replication(Model):
+    """How the secondary datacenter follows the primary."""
+
+    mode: Literal["synchronous", "asynchronous"] = "asynchronous"
+
+
+class Topology(Model):
+    """A whole deployment: `topology.yaml` merged with `sites/*.yaml`."""
+
+    name: DnsLabel
+    domain: Domain
+    description: str = ""
+    addressing: Addressing
+    crypto: Crypto = Crypto()
+    datacenters: dict[DnsLabel, Datacenter] = Field(min_length=1)
+    sites: dict[DnsLabel, Site] = {}
+    services: dict[DnsLabel, Service] = {}
+    flows: dict[DnsLabel, Flow] = {}
+    replication: Replication = Replication()
