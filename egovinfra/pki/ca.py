@@ -1,6 +1,5 @@
 """The two certificate authorities: an offline-grade root and a name-constrained issuing CA."""
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,11 +74,12 @@ def build_root(
 
 
 def domain_constraints(domain: str) -> x509.NameConstraints:
-    """Permit only `domain` and its subdomains (DNS and mailbox forms) and no IP address at all.
+    """Permit only `domain` and its subdomains, in the DNS and mailbox name forms.
 
     A dNSName subtree covers the name and every subdomain (RFC 5280 §4.2.1.10); rfc822Name needs
-    the bare domain for mailboxes at that host and a leading dot for those of subdomains. The
-    excluded IP ranges stop a leaf from carrying an iPAddress identity the DNS rule cannot judge.
+    the bare domain for mailboxes at that host and a leading dot for those of subdomains.
+    No iPAddress subtree: strongSwan 5.9's X.509 parser rejects a CA certificate that carries one,
+    so IP identities are kept out by `issue`, which only ever writes a dNSName.
     """
     return x509.NameConstraints(
         permitted_subtrees=[
@@ -87,10 +87,7 @@ def domain_constraints(domain: str) -> x509.NameConstraints:
             x509.RFC822Name(domain),
             x509.RFC822Name("." + domain),
         ],
-        excluded_subtrees=[
-            x509.IPAddress(ipaddress.ip_network("0.0.0.0/0")),
-            x509.IPAddress(ipaddress.ip_network("::/0")),
-        ],
+        excluded_subtrees=None,
     )
 
 
