@@ -115,20 +115,26 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return not alive(pid)
 
 
-def stop(pid: int, timeout: float = 10.0) -> bool:
-    """SIGTERM ``pid`` (nspawn halts its container), SIGKILL it and its tree after ``timeout``.
+def stop_all(pids: Sequence[int], timeout: float = 10.0) -> list[int]:
+    """SIGTERM every PID at once (nspawn halts its container), SIGKILL what is left after
+    ``timeout`` together with its process tree; return the PIDs that had to be killed.
 
-    Returns True when the process ended on SIGTERM, False when it had to be killed. Killing the
-    container's init (a descendant) takes its whole PID namespace with it.
+    Killing a container's init (a descendant of nspawn) takes its whole PID namespace with it.
     """
-    if not alive(pid):
-        _reap(pid)
-        return True
-    _signal(pid, signal.SIGTERM)
-    if _wait_gone(pid, timeout):
-        return True
-    for below in descendants(pid):
-        _signal(below, signal.SIGKILL)
-    _signal(pid, signal.SIGKILL)
-    _wait_gone(pid, 5.0)
-    return False
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    remaining = list(pids)
+    while remaining and time.monotonic() < deadline:
+        for pid in remaining:
+            _reap(pid)
+        remaining = [pid for pid in remaining if alive(pid)]
+        if remaining:
+            time.sleep(0.05)
+    for pid in remaining:
+        for below in descendants(pid):
+            _signal(below, signal.SIGKILL)
+        _signal(pid, signal.SIGKILL)
+    for pid in remaining:
+        _wait_gone(pid, 5.0)
+    return remaining

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from egovinfra.errors import EgovinfraError
+
 YamlPath = tuple[str | int, ...]
 
 
@@ -38,7 +40,7 @@ class Problem:
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
-class TopologyError(Exception):
+class TopologyError(EgovinfraError):
     """Raised with every problem found in one stage; never raised empty."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -1,0 +1,5 @@
+"""`python -m egovinfra`."""
+
+from egovinfra.cli import main
+
+main()

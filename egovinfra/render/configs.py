@@ -1,0 +1,59 @@
+"""Offline rendering of the roles' own templates into configs/<host>/<path>.
+
+A template at roles/<role>/templates/etc/x.conf.j2 is the file /etc/x.conf on the host.
+It is rendered here with plain Jinja2 and StrictUndefined, from the same variables the
+inventory holds, so an undefined variable fails the render instead of writing a hole.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from egovinfra.compile.plan import Host
+from egovinfra.render.assignments import ansible_roles
+from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.inventory import all_vars, host_vars
+from egovinfra.render.tree import RenderError, Tree
+
+ROLES_DIR = Path(__file__).resolve().parents[2] / "roles"
+
+
+@cache
+def _environment(role: str) -> Environment:
+    # Ansible's template module defaults: trim_blocks on, lstrip_blocks off.
+    return Environment(
+        loader=FileSystemLoader(str(ROLES_DIR / role / "templates")),
+        undefined=StrictUndefined, trim_blocks=True, keep_trailing_newline=True, autoescape=False,
+    )
+
+
+@cache
+def role_templates(role: str) -> tuple[str, ...]:
+    """The templates of a role, as paths relative to its templates/ folder."""
+    base = ROLES_DIR / role / "templates"
+    if not base.is_dir():
+        return ()
+    return tuple(sorted(p.relative_to(base).as_posix() for p in base.rglob("*.j2")))
+
+
+def render_template(role: str, template: str, variables: dict[str, Any]) -> str:
+    """Render one role template with `variables` (StrictUndefined)."""
+    try:
+        return _environment(role).get_template(template).render(**variables)
+    except TemplateError as exc:
+        raise RenderError(f"roles/{role}/templates/{template}: {exc}") from None
+
+
+def render_configs(ctx: RenderContext, host: Host) -> Tree:
+    """configs/<host>/... for every template of every role of `host`."""
+    variables = {**all_vars(ctx), **host_vars(ctx, host), "inventory_hostname": host.name}
+    tree: Tree = {}
+    for role in ansible_roles(host):
+        for template in role_templates(role):
+            target = template.removesuffix(".j2")
+            tree[f"configs/{host.name}/{target}"] = render_template(role, template, variables).encode()
+    return tree

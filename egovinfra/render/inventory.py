@@ -1,0 +1,76 @@
+"""Plan → Ansible inventory: hosts.yml with groups, group_vars/all.yml, host_vars/<host>.yml."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from egovinfra.compile.plan import Host
+from egovinfra.render.assignments import ansible_roles
+from egovinfra.render.hostvars import RenderContext, host_identity, providers
+from egovinfra.render.tree import Tree
+from egovinfra.render.yamlout import dump_yaml
+
+HEADER = "Rendered by `egovinfra render` from the topology; do not edit, regenerate."
+
+
+def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
+    """Every variable of one host: identity, then each of its roles' variables."""
+    out = host_identity(ctx, host)
+    registered = providers()
+    for role in ansible_roles(host):
+        found = registered.get(role)
+        values = found(ctx, host) if found else None
+        if values:
+            out.update(values)
+    out["egovinfra_roles"] = list(ansible_roles(host))
+    return out
+
+
+def groups(ctx: RenderContext) -> dict[str, list[str]]:
+    """Inventory groups: by datacenter or site, by function, and by Ansible role (`role_<name>`)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for host in ctx.plan.hosts:
+        if not host.managed:
+            continue
+        out[f"{'dc' if host.kind == 'datacenter' else 'site'}_{host.scope}".replace("-", "_")].append(host.name)
+        out["datacenter_hosts" if host.kind == "datacenter" else "site_hosts"].append(host.name)
+        for function in host.roles:
+            out[function].append(host.name)
+        for role in ansible_roles(host):
+            out[f"role_{role}"].append(host.name)
+        if host.kind == "datacenter":
+            dc = ctx.plan.datacenter(host.scope)
+            out[f"{dc.role}_datacenter"].append(host.name)
+    return {name: sorted(members) for name, members in sorted(out.items())}
+
+
+def all_vars(ctx: RenderContext) -> dict[str, Any]:
+    """Deployment-wide variables."""
+    plan = ctx.plan
+    return {
+        "egovinfra_deployment": plan.name,
+        "egovinfra_domain": plan.domain,
+        "egovinfra_environment": ctx.env,
+        "egovinfra_primary_datacenter": plan.primary.name,
+        "egovinfra_replication_mode": plan.replication_mode,
+        "ansible_user": "root",
+        "ansible_python_interpreter": "/usr/bin/python3",
+    }
+
+
+def render_inventory(ctx: RenderContext, prefix: str = "inventory/") -> Tree:
+    """The inventory files under `prefix`."""
+    tree: Tree = {}
+    hosts_yml: dict[str, Any] = {
+        "all": {
+            "hosts": {h.name: None for h in ctx.plan.hosts if h.managed},
+            "children": {name: {"hosts": {m: None for m in members}} for name, members in groups(ctx).items()},
+        }
+    }
+    tree[f"{prefix}hosts.yml"] = dump_yaml(hosts_yml, HEADER)
+    tree[f"{prefix}group_vars/all.yml"] = dump_yaml(all_vars(ctx), HEADER)
+    for host in ctx.plan.hosts:
+        if host.managed:
+            tree[f"{prefix}host_vars/{host.name}.yml"] = dump_yaml(host_vars(ctx, host), HEADER)
+    return tree

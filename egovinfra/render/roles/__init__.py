@@ -1,0 +1,5 @@
+"""Variables providers, one module per Ansible role. Importing this package registers them."""
+
+from egovinfra.render.roles import common
+
+__all__ = ["common"]

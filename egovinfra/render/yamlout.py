@@ -1,0 +1,28 @@
+"""Deterministic YAML output: sorted keys, block style, no aliases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_yaml(data: Any, header: str = "") -> bytes:
+    """YAML text of `data`, byte-identical for equal input."""
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+                     allow_unicode=True, width=120)
+    head = "".join(f"# {line}\n" for line in header.splitlines()) if header else ""
+    return ("---\n" + head + body).encode()
