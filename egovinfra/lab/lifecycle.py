@@ -18,7 +18,14 @@ from egovinfra.lab.image import build_image
 from egovinfra.lab.keys import ensure_operator_key, known_hosts_line
 from egovinfra.lab.names import owned
 from egovinfra.lab.network import build_network
-from egovinfra.lab.nspawn import host_dirs, mount_overlay, mount_points, seed_host, start_host, unmount
+from egovinfra.lab.nspawn import (
+    host_dirs,
+    mount_overlay,
+    mount_points,
+    seed_host,
+    start_host,
+    unmount,
+)
 from egovinfra.lab.progress import Stages
 from egovinfra.lab.safety import check_root_untouched, refuse_overlaps, root_links
 from egovinfra.lab.spec import LabSpec, check_spec
@@ -126,7 +133,9 @@ def up(
             entries.append(known_hosts_line([host.name, host.mgmt_address], host_public))
             if host.machine not in running:
                 state.add_process(start_host(dirs, host.machine, host.name, host.machine))
-            state.add_host(HostRecord(name=host.name, machine=host.machine, mgmt_address=host.mgmt_address))
+            state.add_host(
+                HostRecord(name=host.name, machine=host.machine, mgmt_address=host.mgmt_address)
+            )
             save_state(lab_dir, state)
         known_hosts(lab_dir).write_text("\n".join(entries) + "\n")
         stages.note(f"{len(spec.hosts)} hosts booting")
@@ -134,7 +143,9 @@ def up(
             stages.note(f"not run: {', '.join(spec.skipped)}")
 
     with stages.stage("health"):
-        ready = wait_sshd(spec.mgmt_ns, {h.name: h.mgmt_address for h in spec.hosts}, health_timeout)
+        ready = wait_sshd(
+            spec.mgmt_ns, {h.name: h.mgmt_address for h in spec.hosts}, health_timeout
+        )
         for host in spec.hosts:
             ssh_true(spec.mgmt_ns, key, known_hosts(lab_dir), host.mgmt_address)
         if ready:

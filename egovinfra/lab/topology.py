@@ -29,7 +29,9 @@ def controller_address(plan: Plan) -> str:
     pool = ipaddress.ip_network(plan.pools.management)
     first = str(next(pool.hosts()))
     if any(h.mgmt_address == first for h in plan.hosts):
-        raise LabError(f"management address {first} is taken by a host; the lab controller needs it")
+        raise LabError(
+            f"management address {first} is taken by a host; the lab controller needs it"
+        )
     return f"{first}/{pool.prefixlen}"
 
 
@@ -38,7 +40,10 @@ def _segments(plan: Plan, prefix: str) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for dc in plan.datacenters:
         for zone in dc.zones:
-            found[f"{dc.name}-{zone.name}"] = (names.router_ns(prefix, dc.name), names.ifname("br", zone.name))
+            found[f"{dc.name}-{zone.name}"] = (
+                names.router_ns(prefix, dc.name),
+                names.ifname("br", zone.name),
+            )
     for site in plan.sites:
         found[f"{site.name}-lan"] = (names.site_ns(prefix, site.name), LAN_BRIDGE)
     return found
@@ -58,10 +63,15 @@ def lab_spec(plan: Plan, prefix: str) -> LabSpec:
     mgmt = names.mgmt_ns(prefix)
     wan = names.wan_ns(prefix)
     segments = _segments(plan, prefix)
-    wan_links = {link.host: link for link in [dc.wan for dc in plan.datacenters] + [s.wan for s in plan.sites]}
+    wan_links = {
+        link.host: link
+        for link in [dc.wan for dc in plan.datacenters] + [s.wan for s in plan.sites]
+    }
 
     namespaces = [Namespace(mgmt), Namespace(wan, forwarding=True)]
-    namespaces += [Namespace(names.router_ns(prefix, dc.name), forwarding=True) for dc in plan.datacenters]
+    namespaces += [
+        Namespace(names.router_ns(prefix, dc.name), forwarding=True) for dc in plan.datacenters
+    ]
     namespaces += [Namespace(names.site_ns(prefix, s.name)) for s in plan.sites]
     bridges = [Bridge(mgmt, MGMT_BRIDGE, (controller_address(plan),))]
     for dc in plan.datacenters:
@@ -104,7 +114,8 @@ def lab_spec(plan: Plan, prefix: str) -> LabSpec:
 
     pools = plan.pools
     ranges = tuple(
-        ipaddress.ip_network(p) for p in (pools.datacenters, pools.sites, pools.wan, pools.management)
+        ipaddress.ip_network(p)
+        for p in (pools.datacenters, pools.sites, pools.wan, pools.management)
     )
     return LabSpec(
         name=plan.name,
