@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from egovinfra.lab import lifecycle, netns, procs
+from egovinfra.lab import lifecycle
 from egovinfra.lab.health import ssh_argv
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
 from egovinfra.lab.names import host_machine, lab_prefix, mgmt_ns, router_ns
-from egovinfra.lab.nspawn import mount_points
 from egovinfra.lab.progress import Stages
 from egovinfra.lab.safety import root_links
 from egovinfra.lab.spec import Bridge, Host, LabSpec, Link, Namespace, Port, Route
@@ -61,10 +61,22 @@ def two_hosts() -> LabSpec:
 
 
 def leftovers(lab_dir: Path) -> list[str]:
-    """Independent look at the machine: anything named with the test prefix or mounted in lab_dir."""
-    found = [ns for ns in netns.list_netns() if ns.startswith(PREFIX)]
-    found += [m for m in mount_points() if m.startswith(str(lab_dir))]
-    found += [f"pid {pid}" for pid in procs.find_machines(PREFIX)]
+    """An independent look at the machine: namespaces, mounts, processes of the test lab."""
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
+    found = [line for line in listed.stdout.splitlines() if line.startswith(PREFIX)]
+    found += [
+        line
+        for line in Path("/proc/self/mountinfo").read_text().splitlines()
+        if str(lab_dir) in line
+    ]
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != os.getpid():
+            try:
+                argv = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"systemd-nspawn" in argv and PREFIX.encode() in argv:
+                found.append(f"pid {proc.name}")
     return found
 
 
