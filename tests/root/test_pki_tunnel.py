@@ -122,8 +122,8 @@ def _establish(pair: Pair, ike: str, esp: str) -> float:
     [
         (*DEFAULT, "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384", "AES_GCM_16-256/ECP_384"),
         (
-            "aes256gcm16-prfsha384-x25519",
-            "aes256gcm16-x25519",
+            "aes256gcm16-prfsha384-curve25519",
+            "aes256gcm16-curve25519",
             "AES_GCM_16-256/PRF_HMAC_SHA2_384/CURVE_25519",
             "AES_GCM_16-256/CURVE_25519",
         ),
@@ -133,8 +133,14 @@ def _establish(pair: Pair, ike: str, esp: str) -> float:
             "AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384",
             "AES_CBC-256/HMAC_SHA2_256_128/ECP_384",
         ),
+        (
+            "aes256-sha384-prfsha384-ecp384",
+            "aes256-sha384-ecp384",
+            "AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384",
+            "AES_CBC-256/HMAC_SHA2_384_192/ECP_384",
+        ),
     ],
-    ids=["default-ecp384", "default-x25519", "compat-cbc"],
+    ids=["default-ecp384", "default-curve25519", "compat-cbc-sha256", "compat-cbc-sha384"],
 )
 def test_proposal_establishes_and_carries_traffic(
     pair: Pair, ike: str, esp: str, ike_sa: str, child_sa: str
