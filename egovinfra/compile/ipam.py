@@ -143,9 +143,12 @@ def _host_address(zone_net: IPNetwork, host_id: int, override: str | None, path:
                   problems: ProblemList) -> IPAddress | None:
     if override is not None:
         addr = IPAddress(override)
+        if not contains(zone_net, IPNetwork(f"{addr}/32")):
+            problems.add((*path, "address"), f"{addr} is outside the host's zone {zone_net}")
+            return None
         if not usable(zone_net, addr) or int(addr) == int(zone_net.first) + 1:
-            problems.add((*path, "address"), f"{addr} is not a usable host address of {zone_net}",
-                         "the first address is the zone gateway")
+            problems.add((*path, "address"), f"{addr} is reserved in {zone_net}",
+                         "the first address is the zone gateway; network and broadcast are not hosts")
             return None
         return addr
     addr = nth_address(zone_net, host_id)

@@ -43,28 +43,28 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_raw(path: Path, smap: SourceMap) -> dict[str, Any]:
-    """Read topology.yaml (or the single file) and merge sites/*.yaml into it."""
+def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem]]:
+    """Read topology.yaml (or the single file) and merge sites/*.yaml into it.
+
+    A broken site file is reported and left out, so the other files are still checked.
+    """
     if not path.exists():
-        raise TopologyError([Problem((), "no such file or folder", "give a topology folder or file", _display(path), 0)])
+        raise TopologyError([Problem((), "no such file or folder", "give a topology folder or file", _display(path))])
     main = path / TOPOLOGY_FILE if path.is_dir() else path
     if path.is_dir() and not main.is_file():
-        raise TopologyError([Problem((), f"folder has no {TOPOLOGY_FILE}", "", _display(path), 0)])
+        raise TopologyError([Problem((), f"folder has no {TOPOLOGY_FILE}", "", _display(path))])
     data = read_yaml(main, _display(main), (), smap)
     if data is None:
         raise TopologyError([Problem((), "empty topology", "start from topology/cameroon/topology.yaml", _display(main), 1)])
     if not isinstance(data, dict):
-        raise TopologyError([Problem((), f"the top level must be a mapping, not {type(data).__name__}", "", _display(main), 1)])
+        kind = "a list" if isinstance(data, tuple) else f"a {type(data).__name__}"
+        raise TopologyError([Problem((), f"the top level must be a mapping, not {kind}", "", _display(main), 1)])
     site_dir = path / "sites" if path.is_dir() else None
-    if site_dir is None or not site_dir.is_dir():
-        return data
-    problems: list[Problem] = []
     sites = data.get("sites")
-    if sites is None:
-        sites = {}
-    if not isinstance(sites, dict):
-        return data  # the schema reports the wrong type of `sites`
-    merged = dict(sites)
+    if site_dir is None or not site_dir.is_dir() or not isinstance(sites or {}, dict):
+        return data, []  # the schema reports a wrong type of `sites`
+    problems: list[Problem] = []
+    merged = dict(sites or {})
     for file in sorted(site_dir.glob("*.yaml")):
         name = file.stem
         shown = _display(file)
@@ -85,21 +85,21 @@ def _read_raw(path: Path, smap: SourceMap) -> dict[str, Any]:
             problems.append(Problem(("sites", name), "a site file must hold a mapping (id, title, ...)", "", shown, 1))
             continue
         merged[name] = site
-    if problems:
-        raise TopologyError(problems)
-    return {**data, "sites": merged}
+    return {**data, "sites": merged}, problems
 
 
 def load_topology(path: Path | None = None) -> LoadedTopology:
     """Read, validate and cross-check a topology. Raises TopologyError with every problem located."""
     origin = path if path is not None else default_topology_path()
     smap = SourceMap()
-    data = _read_raw(origin, smap)
+    data, file_problems = _read_raw(origin, smap)
     try:
         topo = Topology.model_validate(data)
     except ValidationError as exc:
         found = problems_from_validation(exc, Topology, data)
-        raise smap.resolve_all(TopologyError(found)) from None
+        raise smap.resolve_all(TopologyError(file_problems + found)) from None
+    if file_problems:
+        raise TopologyError(file_problems)
     problems = ProblemList()
     check_references(topo, problems)
     try:

@@ -35,7 +35,7 @@ class Problem:
 
     def format(self) -> str:
         """`file:line: path: message (hint)`, the one format every tool prints."""
-        where = f"{self.file}:{self.line}" if self.file else "<input>"
+        where = (f"{self.file}:{self.line}" if self.line else self.file) if self.file else "<input>"
         text = f"{where}: {self.dotted_path()}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from egovinfra.model.problems import Problem, TopologyError, YamlPath
@@ -93,6 +94,12 @@ def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap) -> Any:
     yaml.allow_duplicate_keys = False
     try:
         node = yaml.load(text)
+    except DuplicateKeyError as exc:
+        first = exc.context_mark.line + 1 if exc.context_mark is not None else 0
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        key = (exc.problem or "").split('"')[1] if '"' in (exc.problem or "") else "?"
+        raise TopologyError([Problem(base, f"duplicate key '{key}' (the mapping starts at line {first})",
+                                     "each name may appear once in a mapping", display, line)]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
