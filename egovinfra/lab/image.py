@@ -118,7 +118,10 @@ apt-get -y -o Dpkg::Options::=--force-confold dist-upgrade
 apt-get -y -o Dpkg::Options::=--force-confold install --no-install-recommends \\
   {" ".join(shlex.quote(p) for p in packages)}
 for unit in {units}; do
-  if [ -e "/lib/systemd/system/$unit" ]; then systemctl disable "$unit"; fi
+  # slapd and lsyncd ship only SysV scripts: systemctl disables those through update-rc.d
+  if [ -e "/lib/systemd/system/$unit" ] || [ -e "/etc/init.d/${{unit%.service}}" ]; then
+    systemctl disable "$unit"
+  fi
 done
 systemctl enable {" ".join(ENABLED_UNITS)}
 # Identity is per host: the lab writes host keys, machine-id and hostname into each overlay.

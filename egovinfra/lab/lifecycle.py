@@ -8,6 +8,7 @@ up after a crash or a lost state file, and can be run any number of times.
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from egovinfra.lab.nspawn import (
     start_host,
     unmount,
 )
+from egovinfra.lab.preflight import ensure_inotify
 from egovinfra.lab.progress import Stages
 from egovinfra.lab.safety import check_root_untouched, refuse_overlaps, root_links
 from egovinfra.lab.spec import LabSpec, check_spec
@@ -120,6 +122,9 @@ def up(
         stages.note(f"{len(spec.namespaces)} namespaces, {len(spec.links)} links")
 
     with stages.stage("hosts"):
+        raised = ensure_inotify(len(spec.hosts))
+        if raised:
+            stages.note(raised)
         key = ensure_operator_key(lab_dir)
         operator_public = key.with_suffix(".pub").read_text()
         running = {p.machine: p for p in state.processes if _running(p)}
@@ -146,8 +151,14 @@ def up(
         ready = wait_sshd(
             spec.mgmt_ns, {h.name: h.mgmt_address for h in spec.hosts}, health_timeout
         )
-        for host in spec.hosts:
-            ssh_true(spec.mgmt_ns, key, known_hosts(lab_dir), host.mgmt_address)
+        # ssh logins are independent and each mostly waits on key exchange: run them together
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            checks = [
+                pool.submit(ssh_true, spec.mgmt_ns, key, known_hosts(lab_dir), h.mgmt_address)
+                for h in spec.hosts
+            ]
+            for check in checks:
+                check.result()
         if ready:
             stages.note(f"sshd on all hosts after {max(ready.values()):.1f} s, ssh login checked")
     return UpResult(timings=dict(stages.timings), ready=ready)
