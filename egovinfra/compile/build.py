@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from netaddr import IPNetwork
 
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
 from egovinfra.compile.plan import Crypto, Plan, Pools
+from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.loader import LoadedTopology
 from egovinfra.model.problems import ProblemList, TopologyError
 from egovinfra.model.schema import Topology
@@ -24,12 +27,13 @@ def compile_plan(topo: Topology) -> Plan:
         ike_proposals=topo.crypto.ike_proposals(), esp_proposals=topo.crypto.esp_proposals(),
         ike_rekey=topo.crypto.ike_rekey, child_rekey=topo.crypto.child_rekey, dpd_delay=topo.crypto.dpd_delay,
     )
-    return Plan(
+    plan = Plan(
         name=topo.name, domain=topo.domain,
         pools=Pools(*(str(IPNetwork(p).cidr) for p in (a.datacenters, a.sites, a.wan, a.management))),
         datacenters=addresses.datacenters, sites=addresses.sites, hosts=addresses.hosts,
         services=services, flows=flows, replication_mode=topo.replication.mode, crypto=crypto,
     )
+    return replace(plan, vpn=compile_vpn(plan))
 
 
 def compile_loaded(loaded: LoadedTopology) -> Plan:

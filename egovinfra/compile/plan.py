@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from egovinfra.compile.vpn.model import Vpn
+
 InterfaceKind = Literal["zone", "lan", "wan", "mgmt"]
 
 
@@ -218,6 +220,7 @@ class Plan:
     flows: tuple[Flow, ...]
     replication_mode: Literal["synchronous", "asynchronous"]
     crypto: Crypto
+    vpn: Vpn = field(default_factory=Vpn)  # the IPsec tunnels, built by compile.vpn
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
