@@ -9,6 +9,7 @@ from netaddr import IPNetwork
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
 from egovinfra.compile.plan import Crypto, Plan, Pools
+from egovinfra.compile.policy.compiler import compile_policy
 from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.loader import LoadedTopology
 from egovinfra.model.problems import ProblemList, TopologyError
@@ -33,6 +34,7 @@ def compile_plan(topo: Topology) -> Plan:
         datacenters=addresses.datacenters, sites=addresses.sites, hosts=addresses.hosts,
         services=services, flows=flows, replication_mode=topo.replication.mode, crypto=crypto,
     )
+    plan = replace(plan, policy=compile_policy(plan))
     return replace(plan, vpn=compile_vpn(plan))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from egovinfra.compile.policy.model import Policy
 from egovinfra.compile.vpn.model import Vpn
 
 InterfaceKind = Literal["zone", "lan", "wan", "mgmt"]
@@ -221,6 +222,7 @@ class Plan:
     replication_mode: Literal["synchronous", "asynchronous"]
     crypto: Crypto
     vpn: Vpn = field(default_factory=Vpn)  # the IPsec tunnels, built by compile.vpn
+    policy: Policy = field(default_factory=Policy)  # firewall rules and lint, built by compile.policy
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

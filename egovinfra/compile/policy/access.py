@@ -1,0 +1,71 @@
+"""Flows resolved to accesses: who (source prefixes) may reach which hosts on which ports.
+
+An `Access` is one flow's permission for one service and one protocol. Every output of
+the policy (nftables, security groups, vendor edges, lint) is built from these, so they
+cannot disagree about what a flow means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from netaddr import IPNetwork, cidr_merge
+
+from egovinfra.compile.plan import FlowSource, Plan, Port
+from egovinfra.compile.policy.model import ICMP_ECHO_REQUEST, PortRange, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """`sources` may reach `hosts` (by name) on `protocol`/`ports`, by `flow` for `service`."""
+
+    flow: str
+    service: str
+    sources: tuple[FlowSource, ...]
+    hosts: tuple[str, ...]
+    protocol: Protocol
+    ports: tuple[PortRange, ...]  # icmp: ((8, 8),) = echo request
+
+
+def port_ranges(ports: Iterable[Port]) -> dict[Protocol, tuple[PortRange, ...]]:
+    """A service's ports grouped by protocol, in first-seen order; icmp means echo request."""
+    out: dict[Protocol, list[PortRange]] = {}
+    for port in ports:
+        if port.protocol == "icmp":
+            out.setdefault("icmp", []).append((ICMP_ECHO_REQUEST, ICMP_ECHO_REQUEST))
+        else:
+            out.setdefault(port.protocol, []).append((port.first, port.last))
+    return {proto: tuple(dict.fromkeys(ranges)) for proto, ranges in out.items()}
+
+
+def accesses(plan: Plan) -> tuple[Access, ...]:
+    """Every access granted by the plan's flows, in flow, target and protocol order."""
+    services = {s.name: s for s in plan.services}
+    out: list[Access] = []
+    for flow in plan.flows:
+        for target in flow.targets:
+            if not target.hosts or not flow.sources:
+                continue  # nothing to open; the lint reports a flow to a service nobody offers
+            for proto, ranges in port_ranges(services[target.service].ports).items():
+                out.append(
+                    Access(flow.name, target.service, flow.sources, target.hosts, proto, ranges)
+                )
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def merged(cidrs: tuple[str, ...]) -> tuple[str, ...]:
+    """The smallest sorted list of prefixes covering exactly `cidrs` (one sort and scan)."""
+    return tuple(str(net) for net in cidr_merge([IPNetwork(c) for c in cidrs]))
+
+
+def by_address(addresses: Iterable[str]) -> tuple[str, ...]:
+    """IPv4 addresses in numeric order, once each."""
+    return tuple(sorted(set(addresses), key=lambda a: tuple(int(x) for x in a.split("."))))
+
+
+def source_datacenter(source: FlowSource) -> str | None:
+    """The datacenter a source lies in (zones), or None (site LANs)."""
+    return source.name.split("/", 1)[0] if source.kind == "zone" else None

@@ -1,0 +1,175 @@
+"""Policy lint: flows that are redundant, too wide, expose management, or reach nobody.
+
+Classes (the names a flow lists in `accept_lint` to accept a finding):
+- `duplicate`: a flow grants an access twice, or one an earlier flow already grants;
+- `shadowed`: every access a flow grants is granted by other flows (the flow is dead);
+- `any-to-any`: the whole of the sites or of the zones may reach every datacenter host,
+  or every port of a protocol;
+- `management-exposed`: a management service reachable from outside the `mgmt` zone;
+- `no-provider`: a flow to a service that no host offers (where the flow reaches it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from egovinfra.compile.plan import Flow, Plan, Port
+from egovinfra.compile.policy.model import Finding
+
+MANAGEMENT_ZONE = "mgmt"
+LINT_CLASSES = ("duplicate", "shadowed", "any-to-any", "management-exposed", "no-provider")
+
+GrantKey = tuple[str, str, str]  # source prefix, host, protocol
+Span = tuple[int, int]
+
+
+def _spans(port: Port) -> Span:
+    return (8, 8) if port.protocol == "icmp" else (port.first, port.last)
+
+
+def _covered(span: Span, others: list[Span]) -> bool:
+    """`span` lies inside the union of `others`."""
+    reach = span[0]
+    for first, last in sorted(others):
+        if first > reach:
+            break
+        reach = max(reach, last + 1)
+        if reach > span[1]:
+            return True
+    return reach > span[1]
+
+
+def _overlaps(span: Span, other: Span) -> bool:
+    return span[0] <= other[1] and other[0] <= span[1]
+
+
+def _show(key: GrantKey, span: Span) -> str:
+    source, host, proto = key
+    port = (
+        ""
+        if proto == "icmp"
+        else "/" + (str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}")
+    )
+    return f"{source} → {host} {proto}{port}"
+
+
+class _Linter:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.services = {s.name: s for s in plan.services}
+        self.findings: list[Finding] = []
+        # Every (source, host, protocol) → the port spans each flow grants there.
+        self.grants: dict[GrantKey, list[tuple[Span, str]]] = defaultdict(list)
+        self.by_flow: dict[str, list[tuple[GrantKey, Span]]] = defaultdict(list)
+        for flow in plan.flows:
+            for target in flow.targets:
+                for port in self.services[target.service].ports:
+                    span = _spans(port)
+                    for source in flow.sources:
+                        for host in target.hosts:
+                            key = (source.cidr, host, port.protocol)
+                            self.grants[key].append((span, flow.name))
+                            self.by_flow[flow.name].append((key, span))
+
+    def add(self, kind: str, flow: Flow, path: tuple[str | int, ...], message: str) -> None:
+        self.findings.append(Finding(kind, flow.name, path, message, kind in flow.accept_lint))
+
+    def run(self) -> tuple[Finding, ...]:
+        order = {f.name: i for i, f in enumerate(self.plan.flows)}
+        for flow in self.plan.flows:
+            self.providers(flow)
+            self.management(flow)
+            self.wide(flow)
+            self.redundancy(flow, order)
+        return tuple(self.findings)
+
+    def providers(self, flow: Flow) -> None:
+        for i, target in enumerate(flow.targets):
+            if not target.hosts:
+                self.add(
+                    "no-provider",
+                    flow,
+                    ("flows", flow.name, "to", i),
+                    f"no host offers service '{target.service}' where this flow reaches it",
+                )
+
+    def management(self, flow: Flow) -> None:
+        outside = sorted(
+            s.name
+            for s in flow.sources
+            if s.kind != "zone" or s.name.rsplit("/", 1)[-1] != MANAGEMENT_ZONE
+        )
+        if not outside:
+            return
+        for target in flow.targets:
+            if self.services[target.service].management:
+                shown = ", ".join(outside[:3]) + (", ..." if len(outside) > 3 else "")
+                self.add(
+                    "management-exposed",
+                    flow,
+                    ("flows", flow.name, "from"),
+                    f"management service '{target.service}' is reachable from outside the "
+                    f"'{MANAGEMENT_ZONE}' zone: {shown}",
+                )
+
+    def wide(self, flow: Flow) -> None:
+        plan = self.plan
+        sites = {s.name for s in flow.sources if s.kind == "site"}
+        zones = {s.name for s in flow.sources if s.kind == "zone"}
+        every_site = bool(plan.sites) and sites >= {s.name for s in plan.sites}
+        every_zone = zones >= {z.key for dc in plan.datacenters for z in dc.zones}
+        if not (every_site or every_zone):
+            return
+        reached = {h for t in flow.targets for h in t.hosts}
+        every_host = reached >= {h.name for h in plan.hosts if h.kind == "datacenter"}
+        all_ports = [
+            t.service
+            for t in flow.targets
+            for p in self.services[t.service].ports
+            if p.protocol != "icmp" and p.first <= 1 and p.last >= 65535
+        ]
+        if every_host or all_ports:
+            who = "every site" if every_site else "every zone"
+            what = "every datacenter host" if every_host else f"every port of '{all_ports[0]}'"
+            self.add("any-to-any", flow, ("flows", flow.name), f"{who} may reach {what}")
+
+    def redundancy(self, flow: Flow, order: dict[str, int]) -> None:
+        items = self.by_flow[flow.name]
+        if not items:
+            return
+        twice: list[str] = []
+        earlier: dict[str, str] = {}
+        shadowing: set[str] = set()
+        covered = 0
+        seen: dict[GrantKey, list[Span]] = defaultdict(list)
+        for key, span in items:
+            if any(_overlaps(span, s) for s in seen[key]):
+                twice.append(_show(key, span))
+            seen[key].append(span)
+            others = [(s, name) for s, name in self.grants[key] if name != flow.name]
+            if _covered(span, [s for s, _ in others]):
+                covered += 1
+                shadowing.update(name for s, name in others if _overlaps(span, s))
+            for s, name in others:
+                if order[name] < order[flow.name] and _overlaps(span, s):
+                    earlier.setdefault(name, _show(key, span))
+        path = ("flows", flow.name)
+        if covered == len(items):
+            self.add(
+                "shadowed",
+                flow,
+                path,
+                "every access of this flow is already granted by " + ", ".join(sorted(shadowing)),
+            )
+            return
+        if twice:
+            self.add(
+                "duplicate", flow, path, f"grants {len(twice)} access(es) twice, e.g. {twice[0]}"
+            )
+        for name, example in sorted(earlier.items()):
+            self.add("duplicate", flow, path, f"also granted by flow '{name}', e.g. {example}")
+
+
+def lint_policy(plan: Plan) -> tuple[Finding, ...]:
+    """Every lint finding of the plan's flows, accepted ones marked as such."""
+    return _Linter(plan).run()
