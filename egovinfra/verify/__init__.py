@@ -1,0 +1,1 @@
+"""Verification: expectations derived from the intent, for the lab and testinfra."""
