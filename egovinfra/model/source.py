@@ -6,10 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
 
 from egovinfra.model.problems import Problem, TopologyError, YamlPath
 
@@ -50,33 +47,47 @@ class SourceMap:
         return TopologyError([self.resolve(p) for p in error.problems])
 
 
-def _plain(node: Any, path: YamlPath, file: str, smap: SourceMap) -> Any:
-    """Convert ruamel's round-trip nodes to plain dicts/tuples, recording positions."""
-    if isinstance(node, CommentedMap):
+def _plain(node: yaml.Node, path: YamlPath, file: str, smap: SourceMap) -> Any:
+    """Build plain dicts/tuples from composed YAML nodes, recording every key's line."""
+    if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
-        for key, value in node.items():
-            line = node.lc.key(key)[0] + 1
-            child = (*path, str(key)) if not isinstance(key, int) else (*path, key)
+        first: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = _plain(key_node, path, file, smap)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, dict | tuple):
+                raise TopologyError([Problem(path, "a mapping key must be a name, not a structure", file=file, line=line)])
+            if key in first:
+                raise TopologyError([Problem(
+                    (*path, str(key)), f"duplicate key '{key}' (first written at line {first[key]})",
+                    "each name may appear once in a mapping", file, line)])
+            first[key] = line
+            child = (*path, key if isinstance(key, int) else str(key))
             smap.entries[child] = Location(file, line)
-            out[key] = _plain(value, child, file, smap)
+            out[key] = _plain(value_node, child, file, smap)
         return out
-    if isinstance(node, CommentedSeq):
+    if isinstance(node, yaml.SequenceNode):
         items: list[Any] = []
-        for index, value in enumerate(node):
-            line = node.lc.item(index)[0] + 1
-            smap.entries[(*path, index)] = Location(file, line)
-            items.append(_plain(value, (*path, index), file, smap))
+        for index, item in enumerate(node.value):
+            smap.entries[(*path, index)] = Location(file, item.start_mark.line + 1)
+            items.append(_plain(item, (*path, index), file, smap))
         # Sequences become tuples: the models are frozen and validate strictly.
         return tuple(items)
-    if isinstance(node, str):
-        return str(node)
-    return node
+    return _LOADER.construct_object(node, deep=True)  # a scalar, resolved as YAML 1.1 does
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's parser; scalars are resolved by the safe constructor."""
+
+
+_LOADER = _Loader("")
 
 
 def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap) -> Any:
     """Read one YAML file into plain data, recording every key's line under `base`.
 
-    Any failure (missing, unreadable, binary, syntax) becomes a located Problem.
+    Any failure (missing, unreadable, binary, syntax, duplicate key) becomes a located Problem.
+    Anchors and aliases work; merge keys (`<<`) are not part of the format.
     """
     try:
         raw = file.read_bytes()
@@ -90,22 +101,20 @@ def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap) -> Any:
         ) from None
     if "\x00" in text:
         raise TopologyError([Problem(base, "binary content (NUL byte)", "a topology file is YAML text", display, 1)])
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        node = yaml.load(text)
-    except DuplicateKeyError as exc:
-        first = exc.context_mark.line + 1 if exc.context_mark is not None else 0
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
-        key = (exc.problem or "").split('"')[1] if '"' in (exc.problem or "") else "?"
-        raise TopologyError([Problem(base, f"duplicate key '{key}' (the mapping starts at line {first})",
-                                     "each name may appear once in a mapping", display, line)]) from None
-    except MarkedYAMLError as exc:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = exc.problem or exc.context or "invalid YAML"
         raise TopologyError([Problem(base, f"YAML syntax error: {what}", file=display, line=line)]) from None
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         raise TopologyError([Problem(base, f"YAML error: {exc}", file=display, line=1)]) from None
     smap.entries.setdefault(base, Location(display, 1))
-    return _plain(node, base, display, smap)
+    if node is None:
+        return None
+    try:
+        return _plain(node, base, display, smap)
+    except yaml.constructor.ConstructorError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        raise TopologyError([Problem(base, f"YAML error: {exc.problem}", file=display, line=line)]) from None

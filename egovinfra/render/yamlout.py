@@ -1,4 +1,8 @@
-"""Deterministic YAML output: sorted keys, block style, no aliases."""
+"""Deterministic YAML output: sorted keys, block style, no aliases.
+
+libyaml's emitter (CSafeDumper) is used: the pure-Python one dominated render time at
+national scale (13 s of 14 for 1,000 sites).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ from typing import Any
 import yaml
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.CSafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+def _str_presenter(dumper: yaml.CSafeDumper, data: str) -> yaml.ScalarNode:
     style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 

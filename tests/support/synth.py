@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import DEFAULT_TOPOLOGY
+DEFAULT_TOPOLOGY = Path(__file__).resolve().parents[2] / "topology" / "cameroon"
 
 _KINDS = ("regional", "divisional", "commune")
 FIRST_ID = 100
