@@ -27,9 +27,7 @@ def _lab_dir(name: str, lab_dir: Path | None) -> Path:
     return (lab_dir or DEFAULT_LABS_DIR / name).absolute()
 
 
-def image(
-    *, cache_dir: Path = DEFAULT_CACHE_DIR, force: bool = False, console: Console | None = None
-) -> Image:
+def image(*, cache_dir: Path = DEFAULT_CACHE_DIR, force: bool = False, console: Console | None = None) -> Image:
     """Build the lab rootfs if its recipe changed (or ``force``); return where it is."""
     say = console.print if console is not None else None
     return build_image(cache_dir, force=force, log=say)
@@ -55,9 +53,7 @@ def up(
     )
 
 
-def down(
-    name: str, *, lab_dir: Path | None = None, family: str = DEFAULT_FAMILY
-) -> lifecycle.DownResult:
+def down(name: str, *, lab_dir: Path | None = None, family: str = DEFAULT_FAMILY) -> lifecycle.DownResult:
     """Remove every process, mount and namespace of the lab ``name``; safe to re-run."""
     return lifecycle.down(name, lab_prefix(name, family), _lab_dir(name, lab_dir))
 
@@ -67,9 +63,7 @@ def status(name: str, *, lab_dir: Path | None = None) -> list[lifecycle.HostStat
     return lifecycle.status(_lab_dir(name, lab_dir))
 
 
-def ssh_command(
-    name: str, host: str, *, lab_dir: Path | None = None, command: Sequence[str] = ()
-) -> list[str]:
+def ssh_command(name: str, host: str, *, lab_dir: Path | None = None, command: Sequence[str] = ()) -> list[str]:
     """The argv that opens ssh (or runs ``command``) as root on ``host`` of the lab ``name``."""
     directory = _lab_dir(name, lab_dir)
     state = load_state(directory)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from egovinfra.errors import EgovinfraError
 
-class LabError(RuntimeError):
+
+class LabError(EgovinfraError):
     """A lab operation failed; the message names the command or check and why."""

@@ -98,9 +98,7 @@ def debootstrap_argv(target: Path) -> list[str]:
 def chroot_script(packages: tuple[str, ...]) -> str:
     """The shell script run inside the new rootfs: install, disable services, clean identity."""
     sources = (
-        f"deb {MIRROR} {SUITE} main\n"
-        f"deb {MIRROR} {SUITE}-updates main\n"
-        f"deb {SECURITY_MIRROR} {SUITE}-security main\n"
+        f"deb {MIRROR} {SUITE} main\ndeb {MIRROR} {SUITE}-updates main\ndeb {SECURITY_MIRROR} {SUITE}-security main\n"
     )
     debconf = "\n".join(DEBCONF)
     units = " ".join(DISABLED_UNITS)
@@ -137,9 +135,7 @@ apt-get clean
 def recipe_digest(packages_text: str) -> str:
     """sha256 over the package list and every build command: the cache key of the image."""
     packages = read_packages(packages_text)
-    recipe = "\n".join(
-        [packages_text, shlex.join(debootstrap_argv(Path("TARGET"))), chroot_script(packages)]
-    )
+    recipe = "\n".join([packages_text, shlex.join(debootstrap_argv(Path("TARGET"))), chroot_script(packages)])
     return hashlib.sha256(recipe.encode()).hexdigest()
 
 
@@ -208,9 +204,7 @@ def _logged(argv: list[str], out: IO[str], logfile: Path, stdin: str | None = No
     """Run ``argv`` with output appended to the build log; fail with the log's tail."""
     out.write(f"$ {shlex.join(argv)}\n")
     out.flush()
-    done = subprocess.run(
-        argv, input=stdin, stdout=out, stderr=subprocess.STDOUT, text=True, check=False
-    )
+    done = subprocess.run(argv, input=stdin, stdout=out, stderr=subprocess.STDOUT, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join(logfile.read_text().splitlines()[-15:])
         raise LabError(f"{shlex.join(argv[:3])}...: exit {done.returncode}; see {logfile}\n{tail}")

@@ -30,9 +30,7 @@ def new_keypair(comment: str) -> KeyPair:
         serialization.PrivateFormat.OpenSSH,
         serialization.NoEncryption(),
     )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return KeyPair(private_openssh=private, public_openssh=f"{public.decode()} {comment}")
 
 

@@ -83,9 +83,7 @@ def _running(record: ProcessRecord) -> bool:
 def _open_state(spec: LabSpec, lab_dir: Path) -> LabState:
     state = load_state(lab_dir) or LabState(name=spec.name, prefix=spec.prefix)
     if state.prefix != spec.prefix:
-        raise LabError(
-            f"{lab_dir} belongs to a lab with prefix {state.prefix}; run `lab down` there first"
-        )
+        raise LabError(f"{lab_dir} belongs to a lab with prefix {state.prefix}; run `lab down` there first")
     state.mgmt_ns = spec.mgmt_ns
     return state
 
@@ -129,6 +127,7 @@ def up(
         operator_public = key.with_suffix(".pub").read_text()
         running = {p.machine: p for p in state.processes if _running(p)}
         entries: list[str] = []
+        started = 0
         for host in spec.hosts:
             dirs = host_dirs(lab_dir, host.name)
             state.add_mount(dirs.merged)
@@ -138,24 +137,20 @@ def up(
             entries.append(known_hosts_line([host.name, host.mgmt_address], host_public))
             if host.machine not in running:
                 state.add_process(start_host(dirs, host.machine, host.name, host.machine))
-            state.add_host(
-                HostRecord(name=host.name, machine=host.machine, mgmt_address=host.mgmt_address)
-            )
+                started += 1
+            state.add_host(HostRecord(name=host.name, machine=host.machine, mgmt_address=host.mgmt_address))
             save_state(lab_dir, state)
         known_hosts(lab_dir).write_text("\n".join(entries) + "\n")
-        stages.note(f"{len(spec.hosts)} hosts booting")
+        stages.note(f"{started} of {len(spec.hosts)} hosts started")
         if spec.skipped:
             stages.note(f"not run: {', '.join(spec.skipped)}")
 
     with stages.stage("health"):
-        ready = wait_sshd(
-            spec.mgmt_ns, {h.name: h.mgmt_address for h in spec.hosts}, health_timeout
-        )
+        ready = wait_sshd(spec.mgmt_ns, {h.name: h.mgmt_address for h in spec.hosts}, health_timeout)
         # ssh logins are independent and each mostly waits on key exchange: run them together
         with ThreadPoolExecutor(max_workers=8) as pool:
             checks = [
-                pool.submit(ssh_true, spec.mgmt_ns, key, known_hosts(lab_dir), h.mgmt_address)
-                for h in spec.hosts
+                pool.submit(ssh_true, spec.mgmt_ns, key, known_hosts(lab_dir), h.mgmt_address) for h in spec.hosts
             ]
             for check in checks:
                 check.result()

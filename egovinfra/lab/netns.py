@@ -111,9 +111,7 @@ def add_address(ns: str, dev: str, cidr: str) -> None:
         ip(ns, "addr", "add", cidr, "dev", dev)
 
 
-def replace_route(
-    ns: str, destination: str, via: str | None = None, dev: str | None = None
-) -> None:
+def replace_route(ns: str, destination: str, via: str | None = None, dev: str | None = None) -> None:
     """Install (or overwrite) a route to ``destination`` via a gateway and/or a device."""
     args = ["route", "replace", destination]
     if via is not None:

@@ -86,9 +86,7 @@ def seed_host(merged: Path, hostname: str, operator_public: str) -> str:
     """
     etc = merged / "etc"
     (etc / "hostname").write_text(hostname + "\n")
-    (etc / "hosts").write_text(
-        f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost\n"
-    )
+    (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost\n")
     machine_id = etc / "machine-id"
     if not machine_id.read_text().strip():
         machine_id.write_text(uuid.uuid4().hex + "\n")
@@ -128,10 +126,7 @@ def nspawn_argv(merged: Path, machine: str, hostname: str, netns: str) -> list[s
         "--resolv-conf=off",
         "--timezone=off",
     ]
-    script = (
-        "mkdir -p /run/systemd/nspawn && mount -t tmpfs none /run/systemd/nspawn && exec "
-        + shlex.join(nspawn)
-    )
+    script = "mkdir -p /run/systemd/nspawn && mount -t tmpfs none /run/systemd/nspawn && exec " + shlex.join(nspawn)
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
 
 

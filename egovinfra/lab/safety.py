@@ -48,17 +48,13 @@ def refuse_overlaps(lab_ranges: Iterable[IPNetwork]) -> None:
     conflicts = overlaps(lab_ranges, machine_addresses())
     if conflicts:
         raise LabError(
-            "refusing to build the lab:\n  "
-            + "\n  ".join(conflicts)
-            + "\n  (change the topology's addressing pools)"
+            "refusing to build the lab:\n  " + "\n  ".join(conflicts) + "\n  (change the topology's addressing pools)"
         )
 
 
 def root_links() -> frozenset[str]:
     """Names of the interfaces in the root namespace."""
-    return frozenset(
-        link["ifname"] for link in json.loads(run(["ip", "-j", "link", "show"]) or "[]")
-    )
+    return frozenset(link["ifname"] for link in json.loads(run(["ip", "-j", "link", "show"]) or "[]"))
 
 
 def check_root_untouched(before: frozenset[str], lab_devices: Iterable[str]) -> None:

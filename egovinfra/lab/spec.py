@@ -98,11 +98,7 @@ def check_spec(spec: LabSpec) -> None:
     interface names too long or used twice in one namespace, hosts without a namespace."""
     problems: list[str] = []
     declared = {ns.name for ns in spec.namespaces}
-    problems += [
-        f"namespace {n!r} is not under {spec.prefix}-"
-        for n in declared
-        if not owned(spec.prefix, n)
-    ]
+    problems += [f"namespace {n!r} is not under {spec.prefix}-" for n in declared if not owned(spec.prefix, n)]
     if spec.mgmt_ns not in declared:
         problems.append(f"management namespace {spec.mgmt_ns!r} is not declared")
     seen: set[tuple[str, str]] = set()

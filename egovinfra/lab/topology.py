@@ -29,9 +29,7 @@ def controller_address(plan: Plan) -> str:
     pool = ipaddress.ip_network(plan.pools.management)
     first = str(next(pool.hosts()))
     if any(h.mgmt_address == first for h in plan.hosts):
-        raise LabError(
-            f"management address {first} is taken by a host; the lab controller needs it"
-        )
+        raise LabError(f"management address {first} is taken by a host; the lab controller needs it")
     return f"{first}/{pool.prefixlen}"
 
 
@@ -63,15 +61,10 @@ def lab_spec(plan: Plan, prefix: str) -> LabSpec:
     mgmt = names.mgmt_ns(prefix)
     wan = names.wan_ns(prefix)
     segments = _segments(plan, prefix)
-    wan_links = {
-        link.host: link
-        for link in [dc.wan for dc in plan.datacenters] + [s.wan for s in plan.sites]
-    }
+    wan_links = {link.host: link for link in [dc.wan for dc in plan.datacenters] + [s.wan for s in plan.sites]}
 
     namespaces = [Namespace(mgmt), Namespace(wan, forwarding=True)]
-    namespaces += [
-        Namespace(names.router_ns(prefix, dc.name), forwarding=True) for dc in plan.datacenters
-    ]
+    namespaces += [Namespace(names.router_ns(prefix, dc.name), forwarding=True) for dc in plan.datacenters]
     namespaces += [Namespace(names.site_ns(prefix, s.name)) for s in plan.sites]
     bridges = [Bridge(mgmt, MGMT_BRIDGE, (controller_address(plan),))]
     for dc in plan.datacenters:
@@ -113,10 +106,7 @@ def lab_spec(plan: Plan, prefix: str) -> LabSpec:
         hosts.append(Host(host.name, machine, host.mgmt_address))
 
     pools = plan.pools
-    ranges = tuple(
-        ipaddress.ip_network(p)
-        for p in (pools.datacenters, pools.sites, pools.wan, pools.management)
-    )
+    ranges = tuple(ipaddress.ip_network(p) for p in (pools.datacenters, pools.sites, pools.wan, pools.management))
     return LabSpec(
         name=plan.name,
         prefix=prefix,

@@ -64,11 +64,7 @@ def leftovers(lab_dir: Path) -> list[str]:
     """An independent look at the machine: namespaces, mounts, processes of the test lab."""
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
     found = [line for line in listed.stdout.splitlines() if line.startswith(PREFIX)]
-    found += [
-        line
-        for line in Path("/proc/self/mountinfo").read_text().splitlines()
-        if str(lab_dir) in line
-    ]
+    found += [line for line in Path("/proc/self/mountinfo").read_text().splitlines() if str(lab_dir) in line]
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit() and int(proc.name) != os.getpid():
             try:
@@ -88,12 +84,8 @@ def lab_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 def run_on(lab_dir: Path, address: str, *command: str) -> subprocess.CompletedProcess[str]:
-    argv = ssh_argv(
-        mgmt_ns(PREFIX), lifecycle.operator_key(lab_dir), lifecycle.known_hosts(lab_dir), address
-    )
-    return subprocess.run(
-        [*argv, *command], capture_output=True, text=True, timeout=30, check=False
-    )
+    argv = ssh_argv(mgmt_ns(PREFIX), lifecycle.operator_key(lab_dir), lifecycle.known_hosts(lab_dir), address)
+    return subprocess.run([*argv, *command], capture_output=True, text=True, timeout=30, check=False)
 
 
 def test_up_health_down_leaves_nothing(lab_dir: Path) -> None:

@@ -50,9 +50,7 @@ def test_a_restarted_host_replaces_its_process_record() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "content", ["{not json", '{"name": "x"}', '{"name": "x", "prefix": "p", "bogus": 1}']
-)
+@pytest.mark.parametrize("content", ["{not json", '{"name": "x"}', '{"name": "x", "prefix": "p", "bogus": 1}'])
 def test_corrupt_state_is_a_clear_error(tmp_path: Path, content: str) -> None:
     state_path(tmp_path).write_text(content)
     with pytest.raises(LabError, match=r"state\.json: not a valid lab state file"):

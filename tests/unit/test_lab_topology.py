@@ -57,17 +57,13 @@ def test_wan_router_holds_only_transport_addresses_and_no_routes(plan: Plan, spe
     wan_ns = f"{PREFIX}-wan"
     pool = ipaddress.ip_network(plan.pools.wan)
     wan_ends = [p for link in spec.links for p in (link.a, link.b) if p.ns == wan_ns]
-    assert len(wan_ends) == len(plan.datacenters) + len(
-        [s for s in plan.sites if plan.host(s.gateway).managed]
-    )
+    assert len(wan_ends) == len(plan.datacenters) + len([s for s in plan.sites if plan.host(s.gateway).managed])
     for port in wan_ends:
         assert all(ipaddress.ip_interface(a).network.subnet_of(pool) for a in port.addresses)  # type: ignore[arg-type]
     assert [r for r in spec.routes if r.ns == wan_ns] == []
 
 
-def test_datacenter_router_has_each_zone_gateway_and_the_plan_routes(
-    plan: Plan, spec: LabSpec
-) -> None:
+def test_datacenter_router_has_each_zone_gateway_and_the_plan_routes(plan: Plan, spec: LabSpec) -> None:
     for dc in plan.datacenters:
         ns = f"{PREFIX}-r-{dc.name}"
         gateways = {a.split("/")[0] for b in spec.bridges if b.ns == ns for a in b.addresses}
