@@ -7,6 +7,7 @@ from egovinfra.render.configs import render_configs
 from egovinfra.render.hostvars import Environment, RenderContext
 from egovinfra.render.inventory import render_inventory
 from egovinfra.render.tree import RenderError, Tree, read_tree, write_tree
+from egovinfra.render.vpn_peers import render_vendor_peers
 
 
 def render_all(plan: Plan, env: Environment = "production") -> Tree:
@@ -15,6 +16,7 @@ def render_all(plan: Plan, env: Environment = "production") -> Tree:
     tree = render_inventory(ctx)
     for host in plan.hosts:
         tree.update(render_configs(ctx, host))
+    tree.update(render_vendor_peers(plan))
     return tree
 
 

@@ -1,5 +1,5 @@
 """Variables providers, one module per Ansible role. Importing this package registers them."""
 
-from egovinfra.render.roles import common, nftables
+from egovinfra.render.roles import common, ipsec, nftables, pki
 
-__all__ = ["common", "nftables"]
+__all__ = ["common", "ipsec", "nftables", "pki"]
