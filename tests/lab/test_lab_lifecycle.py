@@ -113,3 +113,13 @@ def test_up_health_down_leaves_nothing(lab_dir: Path) -> None:
     # down is idempotent
     again = lifecycle.down("lifecycle", PREFIX, lab_dir)
     assert again.stopped == again.killed == ()
+
+
+def test_down_without_state_file_finds_everything_by_prefix(lab_dir: Path) -> None:
+    lifecycle.up(two_hosts(), lab_dir, DEFAULT_CACHE_DIR, Stages(), health_timeout=60)
+    (lab_dir / "state.json").unlink()  # as after a crash that lost the state
+
+    removed = lifecycle.down("lifecycle", PREFIX, lab_dir)
+
+    assert len(removed.stopped) + len(removed.killed) == 2
+    assert leftovers(lab_dir) == []
