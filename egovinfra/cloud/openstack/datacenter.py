@@ -1,0 +1,99 @@
+"""One datacenter on OpenStack: every component wired together, and the stack outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_openstack as openstack
+
+from egovinfra.cloud.errors import CloudError
+from egovinfra.cloud.openstack.names import component_type, logical
+from egovinfra.cloud.openstack.network import ManagementNetwork, ZoneNetwork
+from egovinfra.cloud.openstack.router import DatacenterRouter
+from egovinfra.cloud.openstack.security import SecurityPolicy
+from egovinfra.cloud.openstack.servers import Servers
+from egovinfra.cloud.openstack.vpn import StrongswanHub, VpnaasGateway
+from egovinfra.cloud.settings import CloudSettings
+from egovinfra.compile.plan import Datacenter, Host, Plan
+
+
+def select_datacenter(plan: Plan, wanted: str) -> Datacenter:
+    """The datacenter named `wanted`, or the one whose role it is (`primary`, `secondary`)."""
+    for dc in plan.datacenters:
+        if wanted == dc.name:
+            return dc
+    by_role = [dc for dc in plan.datacenters if dc.role == wanted]
+    if len(by_role) == 1:
+        return by_role[0]
+    known = ", ".join(f"{dc.name} ({dc.role})" for dc in plan.datacenters)
+    raise CloudError(f"no single datacenter {wanted!r} in {plan.name}; choose one of {known}")
+
+
+def cloud_hosts(plan: Plan, dc: Datacenter) -> tuple[Host, ...]:
+    """The hosts of `dc` that become instances (a VPNaaS router replaces a hub that does nothing else)."""
+    return tuple(
+        h for h in plan.hosts
+        if h.kind == "datacenter" and h.scope == dc.name and h.managed
+        and not (dc.vpn_backend == "vpnaas" and h.name == dc.hub and h.roles == ("vpn_hub",))
+    )
+
+
+def _mgmt_cidr(hosts: tuple[Host, ...]) -> str | None:
+    nets = {i.network for h in hosts for i in h.interfaces if i.kind == "mgmt"}
+    if len(nets) > 1:
+        raise CloudError(f"management interfaces span several networks: {sorted(nets)}")
+    return next(iter(nets), None)
+
+
+class DatacenterStack(pulumi.ComponentResource):
+    """A datacenter of the Plan: networks, router, security groups, servers and the VPN end."""
+
+    def __init__(self, plan: Plan, dc: Datacenter, settings: CloudSettings,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(component_type("Datacenter"), logical(dc.name), None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        hosts = cloud_hosts(plan, dc)
+        by_zone: dict[str, list[str]] = {}
+        for h in hosts:
+            if h.zone is not None:
+                by_zone.setdefault(h.zone, []).append(h.address)
+        zones = {z.name: ZoneNetwork(z, by_zone.get(z.name, []), settings.dns_nameservers, child)
+                 for z in dc.zones}
+        mgmt_cidr = _mgmt_cidr(hosts)
+        if mgmt_cidr is None:
+            raise CloudError(f"datacenter {dc.name}: no host has a management interface")
+        management = ManagementNetwork(dc.name, mgmt_cidr, [h.mgmt_address for h in hosts], child)
+        external = openstack.networking.get_network_output(name=settings.external_network)
+        strongswan = dc.vpn_backend == "strongswan"
+        router = DatacenterRouter(dc, external.id, zones, hub_routes=strongswan, opts=child)
+        security = SecurityPolicy(plan, dc, child)
+        servers = Servers(dc, hosts, zones=zones, management=management, security=security,
+                          settings=settings, opts=child)
+        public: pulumi.Output[str]
+        if strongswan:
+            hub = servers.servers[dc.hub]
+            edge = plan.host(dc.hub).zone or ""
+            public = StrongswanHub(dc, hub.ports["eth0"], external_network=settings.external_network,
+                                   pin_address=settings.pin_wan_address,
+                                   depends_on=[router.interfaces[edge]], opts=child).public_address
+        else:
+            public = VpnaasGateway(plan, dc, router=router.router, zones=zones, psk=settings.vpn_psk,
+                                   opts=child).public_address
+        self.outputs: dict[str, Any] = {
+            "datacenter": dc.name,
+            "role": dc.role,
+            "router_id": router.router.id,
+            "networks": {name: {"cidr": z.zone.cidr, "network_id": z.network.id, "subnet_id": z.subnet.id}
+                         for name, z in zones.items()},
+            "hosts": {
+                name: {
+                    "instance_id": s.instance.id,
+                    "ports": {iface: port.all_fixed_ips for iface, port in s.ports.items()},
+                }
+                for name, s in servers.servers.items()
+            },
+            "vpn": {"backend": dc.vpn_backend, "hub": dc.hub, "public_address": public,
+                    "plan_wan_address": dc.wan.endpoint_address},
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,94 @@
+"""Instances of a datacenter: server groups, ports with the Plan's addresses, volumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_openstack as openstack
+
+from egovinfra.cloud.openstack.names import component_type, logical
+from egovinfra.cloud.openstack.network import ManagementNetwork, ZoneNetwork
+from egovinfra.cloud.openstack.security import SecurityPolicy
+from egovinfra.cloud.settings import CloudSettings
+from egovinfra.compile.plan import Datacenter, Host, Interface
+
+
+@dataclass(frozen=True)
+class Server:
+    """What the rest of the stack needs from one host: its instance and its ports by interface."""
+
+    host: Host
+    instance: openstack.compute.Instance
+    ports: Mapping[str, openstack.networking.Port]  # interface name → port
+
+
+def forwarded_prefixes(dc: Datacenter) -> tuple[str, ...]:
+    """What the hub forwards for others: the destinations the router sends to it."""
+    return tuple(dict.fromkeys(r.destination for r in dc.router_routes))
+
+
+class Servers(pulumi.ComponentResource):
+    """Server groups (one per host function, anti-affinity), then each host's ports and instance."""
+
+    def __init__(self, dc: Datacenter, hosts: tuple[Host, ...], *, zones: Mapping[str, ZoneNetwork],
+                 management: ManagementNetwork, security: SecurityPolicy, settings: CloudSettings,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        name = logical(dc.name, "servers")
+        super().__init__(component_type("Servers"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self._dc, self._zones, self._mgmt, self._security = dc, zones, management, security
+        functions = dict.fromkeys(h.roles[0] for h in hosts)
+        self.groups = {
+            fn: openstack.compute.ServerGroup(
+                logical(dc.name, fn), name=logical(dc.name, fn),
+                policies=settings.server_group_policy, opts=child)
+            for fn in functions
+        }
+        self.servers = {h.name: self._server(h, settings) for h in hosts}
+        self.register_outputs({})
+
+    def _port(self, host: Host, iface: Interface) -> openstack.networking.Port | None:
+        opts = pulumi.ResourceOptions(parent=self)
+        name = logical(host.name, iface.name)
+        if host.zone is None or iface.kind not in ("zone", "mgmt"):
+            return None  # the WAN side of a hub is its floating IP (see vpn.py)
+        zone_group = self._security.zones[host.zone].id
+        if iface.kind == "mgmt":
+            return openstack.networking.Port(
+                name, name=name, network_id=self._mgmt.network.id, admin_state_up=True,
+                fixed_ips=[openstack.networking.PortFixedIpArgs(
+                    subnet_id=self._mgmt.subnet.id, ip_address=iface.ip)],
+                security_group_ids=[zone_group], opts=opts)
+        zone = self._zones[host.zone]
+        is_hub = host.name == self._dc.hub
+        groups = [zone_group, *([self._security.hub.id] if is_hub else [])]
+        # The hub forwards the intranet's traffic: Neutron's anti-spoofing must let it through.
+        pairs = [openstack.networking.PortAllowedAddressPairArgs(ip_address=p)
+                 for p in (forwarded_prefixes(self._dc) if is_hub else ())]
+        return openstack.networking.Port(
+            name, name=name, network_id=zone.network.id, admin_state_up=True,
+            fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=zone.subnet.id, ip_address=iface.ip)],
+            security_group_ids=groups, allowed_address_pairs=pairs or None, opts=opts)
+
+    def _server(self, host: Host, settings: CloudSettings) -> Server:
+        opts = pulumi.ResourceOptions(parent=self)
+        ports = {i.name: p for i in host.interfaces if (p := self._port(host, i)) is not None}
+        instance = openstack.compute.Instance(
+            host.name, name=host.name, flavor_name=settings.flavor_of(host.roles),
+            image_name=settings.image_of(host.roles), key_pair=settings.key_pair,
+            networks=[openstack.compute.InstanceNetworkArgs(port=p.id) for p in ports.values()],
+            scheduler_hints=[openstack.compute.InstanceSchedulerHintArgs(group=self.groups[host.roles[0]].id)],
+            metadata={"egovinfra_host": host.name, "egovinfra_fqdn": host.fqdn,
+                      "egovinfra_functions": ",".join(host.roles)},
+            opts=opts)
+        for fn in host.roles:
+            if fn not in settings.volume_sizes:
+                continue
+            volume = openstack.blockstorage.Volume(
+                logical(host.name, fn), name=logical(host.name, fn), size=settings.volume_sizes[fn],
+                volume_type=settings.volume_type, description=f"{fn} data of {host.fqdn}", opts=opts)
+            openstack.compute.VolumeAttach(
+                logical(host.name, fn), instance_id=instance.id, volume_id=volume.id, opts=opts)
+        return Server(host, instance, ports)
