@@ -67,14 +67,15 @@ def main() -> int:
     netlab = None if args.no_peer else find_netlab()
     if netlab is None and not args.no_peer:
         print(MISSING_MESSAGE, file=sys.stderr)
-    print(f"{'sites':>6} {'files':>7} {'wall s':>8} {'peak MiB':>9} {'load s':>7} {'compile s':>9} "
-          f"{'render s':>8} {'ms/site':>8} | {'netlab s':>8} {'netlab MiB':>10}")
+    print(
+        f"{'sites':>6} {'files':>7} {'wall s':>8} {'peak MiB':>9} {'load s':>7} {'compile s':>9} "
+        f"{'render s':>8} {'ms/site':>8} | {'netlab s':>8} {'netlab MiB':>10}"
+    )
     with tempfile.TemporaryDirectory(prefix="egov-bench-") as tmp:
         for n in sizes:
             topology = synthesise(Path(tmp) / f"t{n}", n)
             out = Path(tmp) / f"out{n}"
-            runs = [run_once([str(EGOVINFRA), "render", str(topology), "--out", str(out)])
-                    for _ in range(args.runs)]
+            runs = [run_once([str(EGOVINFRA), "render", str(topology), "--out", str(out)]) for _ in range(args.runs)]
             wall = statistics.median(r[0] for r in runs)
             peak = statistics.median(r[1] for r in runs)
             load_s, compile_s, render_s, files = breakdown(topology)
@@ -82,8 +83,11 @@ def main() -> int:
             if netlab is not None and n <= 100:
                 nwall, npeak = median_netlab_create(n, netlab, runs=args.runs)
                 peer = f"{nwall:8.2f} {npeak:10.1f}"
-            print(f"{n:>6} {files:>7} {wall:8.2f} {peak:9.1f} {load_s:7.2f} {compile_s:9.2f} {render_s:8.2f} "
-                  f"{1000 * wall / n:8.2f} | {peer}", flush=True)
+            print(
+                f"{n:>6} {files:>7} {wall:8.2f} {peak:9.1f} {load_s:7.2f} {compile_s:9.2f} {render_s:8.2f} "
+                f"{1000 * wall / n:8.2f} | {peer}",
+                flush=True,
+            )
     return 0
 
 

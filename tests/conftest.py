@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +23,9 @@ class CliResult:
 
 
 @pytest.fixture(autouse=True)
-def _at_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Messages name files relative to the working directory: run from the repository root."""
     monkeypatch.chdir(ROOT)
-    yield
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import os
 import sys
 import tempfile
 from dataclasses import asdict
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,14 +34,14 @@ TopologyArg = Annotated[
 ]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of listing commands."""
 
     table = "table"
     json = "json"
 
 
-class Env(str, Enum):
+class Env(StrEnum):
     """Target environments of a render."""
 
     production = "production"
@@ -57,8 +57,10 @@ def load_plan(path: Path | None) -> Plan:
 def validate(path: TopologyArg = None) -> None:
     """Check a topology; exit 0 when valid, 2 with every problem listed on stderr."""
     plan = load_plan(path)
-    out.print(f"{plan.name}: valid — {len(plan.datacenters)} datacenters, {len(plan.sites)} sites, "
-              f"{len(plan.hosts)} hosts, {len(plan.flows)} flows")
+    out.print(
+        f"{plan.name}: valid — {len(plan.datacenters)} datacenters, {len(plan.sites)} sites, "
+        f"{len(plan.hosts)} hosts, {len(plan.flows)} flows"
+    )
 
 
 def _plan_json(plan: Plan) -> dict[str, Any]:
@@ -84,8 +86,13 @@ def plan(path: TopologyArg = None, fmt: Annotated[Format, typer.Option("--format
     hosts = Table("host", "where", "address", "management", "interfaces", title="Hosts")
     for host in resolved.hosts:
         where = f"{host.scope}/{host.zone}" if host.zone else host.scope
-        hosts.add_row(host.name, where, host.address, host.mgmt_address,
-                      " ".join(f"{i.name}={i.address}" for i in host.interfaces))
+        hosts.add_row(
+            host.name,
+            where,
+            host.address,
+            host.mgmt_address,
+            " ".join(f"{i.name}={i.address}" for i in host.interfaces),
+        )
     for table in (zones, sites, hosts):
         out.print(table)
 
@@ -111,7 +118,8 @@ def _env(env: Env) -> Environment:
 def inventory(
     path: TopologyArg = None,
     out_dir: Annotated[Path, typer.Option("--out", help="inventory folder, e.g. inventories/lab")] = Path(
-        "inventories/production"),
+        "inventories/production"
+    ),
     env: Annotated[Env, typer.Option(help="target environment")] = Env.production,
 ) -> None:
     """Render only the Ansible inventory (hosts.yml, group_vars/, host_vars/)."""

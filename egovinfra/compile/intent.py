@@ -13,8 +13,7 @@ def parse_port(spec: str) -> Port:
         return Port("icmp")
     proto, _, span = spec.partition("/")
     first, _, last = span.partition("-")
-    protocol = "tcp" if proto == "tcp" else "udp"
-    return Port(protocol, int(first), int(last or first))
+    return Port("tcp" if proto == "tcp" else "udp", int(first), int(last or first))
 
 
 def compile_services(topo: Topology, addresses: AddressPlan) -> tuple[Service, ...]:
@@ -23,7 +22,8 @@ def compile_services(topo: Topology, addresses: AddressPlan) -> tuple[Service, .
     for name, svc in sorted(topo.services.items()):
         named = {ref.replace("/", "-", 1) for ref in svc.hosts}
         hosts = tuple(
-            h.name for h in addresses.hosts
+            h.name
+            for h in addresses.hosts
             if h.kind == "datacenter" and (h.name in named or set(h.roles) & set(svc.roles))
         )
         ports = tuple(dict.fromkeys(parse_port(p) for p in svc.ports))
@@ -52,10 +52,7 @@ def compile_flows(topo: Topology, addresses: AddressPlan, services: tuple[Servic
         targets: list[FlowTarget] = []
         for service_name in flow.to:
             service = by_name[service_name]
-            hosts = tuple(
-                h for h in service.hosts
-                if flow.at == "all" or roles_of_dc.get(scope_of[h]) == flow.at
-            )
+            hosts = tuple(h for h in service.hosts if flow.at == "all" or roles_of_dc.get(scope_of[h]) == flow.at)
             targets.append(FlowTarget(service_name, hosts))
         out.append(Flow(name, tuple(dict.fromkeys(sources)), tuple(targets), flow.description, flow.accept_lint))
     return tuple(out)

@@ -49,12 +49,15 @@ class _Pools:
         self.mgmt = IPNetwork(a.management)
         named = [(self.dc, "datacenters"), (self.site, "sites"), (self.wan, "wan"), (self.mgmt, "management")]
         for first, second in find_overlaps([(n, k) for n, k in named]):
-            problems.add(("addressing", str(second)), f"pool overlaps the '{first}' pool",
-                         "the four pools must be disjoint")
+            problems.add(
+                ("addressing", str(second)), f"pool overlaps the '{first}' pool", "the four pools must be disjoint"
+            )
         if self.mgmt.prefixlen + 1 > self.dc.prefixlen:
-            problems.add(("addressing", "management"),
-                         f"management pool {self.mgmt} is too small to mirror the datacenter pool {self.dc}",
-                         f"use a management pool of /{self.dc.prefixlen - 1} or larger")
+            problems.add(
+                ("addressing", "management"),
+                f"management pool {self.mgmt} is too small to mirror the datacenter pool {self.dc}",
+                f"use a management pool of /{self.dc.prefixlen - 1} or larger",
+            )
         halves = list(self.mgmt.subnet(self.mgmt.prefixlen + 1)) if self.mgmt.prefixlen < 32 else [self.mgmt]
         self.mgmt_dc = halves[0]
         self.mgmt_sites = halves[-1]
@@ -67,7 +70,7 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
     owned: list[tuple[IPNetwork, object]] = []
     datacenters: list[Datacenter] = []
     hosts: list[Host] = []
-    for name, dc in sorted(topo.datacenters.items(), key=lambda kv: kv[1].id):
+    for name, _ in sorted(topo.datacenters.items(), key=lambda kv: kv[1].id):
         built = _datacenter(topo, name, pools, problems, owned)
         if built is not None:
             datacenters.append(built[0])
@@ -76,10 +79,17 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
     sites: list[Site] = []
     for name, site in sorted(topo.sites.items(), key=lambda kv: kv[1].id):
         path: YamlPath = ("sites", name)
-        lan = _derive(site.lan, pools.site, a.site_prefix, site.id, (*path, "lan"), (*path, "id"),
-                      "site", problems)
-        wan = _wan_link(pools.wan, a.wan_prefix, a.wan_reserved + site.id, site.wan_address, f"{name}-gw",
-                        f"wan-{name}", path, problems)
+        lan = _derive(site.lan, pools.site, a.site_prefix, site.id, (*path, "lan"), (*path, "id"), "site", problems)
+        wan = _wan_link(
+            pools.wan,
+            a.wan_prefix,
+            a.wan_reserved + site.id,
+            site.wan_address,
+            f"{name}-gw",
+            f"wan-{name}",
+            path,
+            problems,
+        )
         if lan is None or wan is None:
             continue
         owned.append((lan, (*path, "lan" if site.lan else "id")))
@@ -90,14 +100,25 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
             hosts.extend(built_site[1])
     for first, second in find_overlaps(owned):
         assert isinstance(first, tuple) and isinstance(second, tuple)
-        problems.add(second, f"prefix overlaps the one of {'.'.join(map(str, first))}",
-                     "overrides must not overlap derived or other overridden prefixes")
+        problems.add(
+            second,
+            f"prefix overlaps the one of {'.'.join(map(str, first))}",
+            "overrides must not overlap derived or other overridden prefixes",
+        )
     _unique_names(topo, hosts, problems)
     return AddressPlan(tuple(datacenters), tuple(sites), tuple(sorted(hosts, key=lambda h: h.name)))
 
 
-def _derive(override: str | None, pool: IPNetwork, prefix: int, index: int, override_path: YamlPath,
-            id_path: YamlPath, what: str, problems: ProblemList) -> IPNetwork | None:
+def _derive(
+    override: str | None,
+    pool: IPNetwork,
+    prefix: int,
+    index: int,
+    override_path: YamlPath,
+    id_path: YamlPath,
+    what: str,
+    problems: ProblemList,
+) -> IPNetwork | None:
     """An override checked against its pool, or the index-th subnet of the pool."""
     if override is not None:
         net = IPNetwork(override)
@@ -107,14 +128,25 @@ def _derive(override: str | None, pool: IPNetwork, prefix: int, index: int, over
         return net
     net = nth_subnet(pool, prefix, index)
     if net is None:
-        problems.add(id_path, f"{what} pool {pool} is exhausted: id {index} needs /{prefix} number {index}, "
-                     f"the pool holds {subnet_count(pool, prefix)}",
-                     "enlarge the pool or lengthen the prefix")
+        problems.add(
+            id_path,
+            f"{what} pool {pool} is exhausted: id {index} needs /{prefix} number {index}, "
+            f"the pool holds {subnet_count(pool, prefix)}",
+            "enlarge the pool or lengthen the prefix",
+        )
     return net
 
 
-def _wan_link(pool: IPNetwork, prefix: int, index: int, override: str | None, host: str, name: str,
-              path: YamlPath, problems: ProblemList) -> WanLink | None:
+def _wan_link(
+    pool: IPNetwork,
+    prefix: int,
+    index: int,
+    override: str | None,
+    host: str,
+    name: str,
+    path: YamlPath,
+    problems: ProblemList,
+) -> WanLink | None:
     if override is not None:
         addr = IPAddress(override)
         if not contains(pool, IPNetwork(f"{addr}/32")):
@@ -123,8 +155,9 @@ def _wan_link(pool: IPNetwork, prefix: int, index: int, override: str | None, ho
         net = IPNetwork(f"{addr}/{prefix}").cidr
     else:
         if index >= subnet_count(pool, prefix) or (path[0] == "datacenters" and index >= 1 << 30):
-            problems.add((*path, "id"), f"WAN pool {pool} is exhausted: link {index} does not fit",
-                         "enlarge the WAN pool")
+            problems.add(
+                (*path, "id"), f"WAN pool {pool} is exhausted: link {index} does not fit", "enlarge the WAN pool"
+            )
             return None
         net = nth_subnet(pool, prefix, index)
         assert net is not None
@@ -139,22 +172,29 @@ def _wan_link(pool: IPNetwork, prefix: int, index: int, override: str | None, ho
     return WanLink(name, str(net), str(provider), str(addr), host)
 
 
-def _host_address(zone_net: IPNetwork, host_id: int, override: str | None, path: YamlPath,
-                  problems: ProblemList) -> IPAddress | None:
+def _host_address(
+    zone_net: IPNetwork, host_id: int, override: str | None, path: YamlPath, problems: ProblemList
+) -> IPAddress | None:
     if override is not None:
         addr = IPAddress(override)
         if not contains(zone_net, IPNetwork(f"{addr}/32")):
             problems.add((*path, "address"), f"{addr} is outside the host's zone {zone_net}")
             return None
         if not usable(zone_net, addr) or int(addr) == int(zone_net.first) + 1:
-            problems.add((*path, "address"), f"{addr} is reserved in {zone_net}",
-                         "the first address is the zone gateway; network and broadcast are not hosts")
+            problems.add(
+                (*path, "address"),
+                f"{addr} is reserved in {zone_net}",
+                "the first address is the zone gateway; network and broadcast are not hosts",
+            )
             return None
         return addr
     addr = nth_address(zone_net, host_id)
     if addr is None or not usable(zone_net, addr):
-        problems.add((*path, "id"), f"host id {host_id} does not fit in zone {zone_net}",
-                     f"ids run from 2 to {zone_net.size - 2}")
+        problems.add(
+            (*path, "id"),
+            f"host id {host_id} does not fit in zone {zone_net}",
+            f"ids run from 2 to {zone_net.size - 2}",
+        )
         return None
     return addr
 
@@ -163,21 +203,28 @@ def _mgmt_for_dc(pools: _Pools, addr: IPAddress, path: YamlPath, problems: Probl
     offset = int(addr) - int(pools.dc.first)
     mgmt = nth_address(pools.mgmt_dc, offset)
     if offset < 0 or mgmt is None:
-        problems.add(path, f"no management address mirrors {addr}", "overridden addresses must stay in the datacenter pool")
+        problems.add(
+            path, f"no management address mirrors {addr}", "overridden addresses must stay in the datacenter pool"
+        )
         return None
     return str(mgmt)
 
 
-def _datacenter(topo: Topology, name: str, pools: _Pools, problems: ProblemList,
-                owned: list[tuple[IPNetwork, object]]) -> tuple[Datacenter, list[Host]] | None:
+def _datacenter(
+    topo: Topology, name: str, pools: _Pools, problems: ProblemList, owned: list[tuple[IPNetwork, object]]
+) -> tuple[Datacenter, list[Host]] | None:
     dc = topo.datacenters[name]
     a = topo.addressing
     path: YamlPath = ("datacenters", name)
-    supernet = _derive(dc.prefix, pools.dc, a.datacenter_prefix, dc.id, (*path, "prefix"), (*path, "id"),
-                       "datacenter", problems)
+    supernet = _derive(
+        dc.prefix, pools.dc, a.datacenter_prefix, dc.id, (*path, "prefix"), (*path, "id"), "datacenter", problems
+    )
     if dc.id >= a.wan_reserved:
-        problems.add((*path, "id"), f"datacenter id {dc.id} is beyond the {a.wan_reserved} WAN links kept "
-                     "for datacenters", "raise addressing.wan_reserved")
+        problems.add(
+            (*path, "id"),
+            f"datacenter id {dc.id} is beyond the {a.wan_reserved} WAN links kept for datacenters",
+            "raise addressing.wan_reserved",
+        )
         return None
     wan = _wan_link(pools.wan, a.wan_prefix, dc.id, dc.wan_address, f"{name}-hub", f"wan-{name}", path, problems)
     if supernet is None or wan is None:
@@ -188,8 +235,16 @@ def _datacenter(topo: Topology, name: str, pools: _Pools, problems: ProblemList,
     zone_owned: list[tuple[IPNetwork, object]] = []
     for zone_name, zone in sorted(dc.zones.items(), key=lambda kv: kv[1].index):
         zpath: YamlPath = (*path, "zones", zone_name)
-        net = _derive(zone.prefix, supernet, a.zone_prefix, zone.index, (*zpath, "prefix"), (*zpath, "index"),
-                      f"datacenter {name}", problems)
+        net = _derive(
+            zone.prefix,
+            supernet,
+            a.zone_prefix,
+            zone.index,
+            (*zpath, "prefix"),
+            (*zpath, "index"),
+            f"datacenter {name}",
+            problems,
+        )
         if net is None:
             continue
         zone_owned.append((net, (*zpath, "prefix" if zone.prefix else "index")))
@@ -205,7 +260,7 @@ def _datacenter(topo: Topology, name: str, pools: _Pools, problems: ProblemList,
         hpath: YamlPath = (*path, "hosts", host_name)
         if host.zone not in zones:
             continue  # reported by the reference checks
-        zone, net = zones[host.zone]
+        host_zone, net = zones[host.zone]
         addr = _host_address(net, host.id, host.address, hpath, problems)
         if addr is None:
             continue
@@ -217,27 +272,61 @@ def _datacenter(topo: Topology, name: str, pools: _Pools, problems: ProblemList,
         if mgmt is None:
             continue
         is_hub = "vpn_hub" in host.roles
-        zone_if = Interface("eth0", "zone", f"{addr}/{net.prefixlen}", str(net.cidr), f"{name}-{zone.name}",
-                            None if is_hub else zone.gateway)
+        zone_if = Interface(
+            "eth0",
+            "zone",
+            f"{addr}/{net.prefixlen}",
+            str(net.cidr),
+            f"{name}-{host_zone.name}",
+            None if is_hub else host_zone.gateway,
+        )
         interfaces = [zone_if, _mgmt_interface(mgmt, pools)]
         routes: tuple[Route, ...] = ()
         if is_hub:
             hub_inside = str(addr)
-            interfaces.insert(1, Interface("wan0", "wan", f"{wan.endpoint_address}/{IPNetwork(wan.cidr).prefixlen}",
-                                           wan.cidr, wan.name, wan.provider_address))
-            routes = (Route(str(supernet.cidr), zone.gateway),)
-        hosts.append(Host(
-            name=f"{name}-{host_name}", short=host_name, fqdn=f"{host_name}.{name}.{topo.domain}",
-            kind="datacenter", scope=name, roles=host.roles, zone=host.zone, address=str(addr),
-            mgmt_address=mgmt, interfaces=tuple(interfaces), routes=routes, description=host.description,
-        ))
+            interfaces.insert(
+                1,
+                Interface(
+                    "wan0",
+                    "wan",
+                    f"{wan.endpoint_address}/{IPNetwork(wan.cidr).prefixlen}",
+                    wan.cidr,
+                    wan.name,
+                    wan.provider_address,
+                ),
+            )
+            routes = (Route(str(supernet.cidr), host_zone.gateway),)
+        hosts.append(
+            Host(
+                name=f"{name}-{host_name}",
+                short=host_name,
+                fqdn=f"{host_name}.{name}.{topo.domain}",
+                kind="datacenter",
+                scope=name,
+                roles=host.roles,
+                zone=host.zone,
+                address=str(addr),
+                mgmt_address=mgmt,
+                interfaces=tuple(interfaces),
+                routes=routes,
+                description=host.description,
+            )
+        )
     hub_host = next((h.name for h in hosts if "vpn_hub" in h.roles), "")
     if not hub_host:
         return None
     built = Datacenter(
-        name=name, id=dc.id, role=dc.role, title=dc.title, supernet=str(supernet.cidr),
-        zones=tuple(z for z, _ in zones.values()), hub=hub_host, hub_inside=hub_inside, wan=wan,
-        vpn_backend=dc.vpn_backend, router_routes=(),
+        name=name,
+        id=dc.id,
+        role=dc.role,
+        title=dc.title,
+        supernet=str(supernet.cidr),
+        zones=tuple(z for z, _ in zones.values()),
+        hub=hub_host,
+        hub_inside=hub_inside,
+        wan=wan,
+        vpn_backend=dc.vpn_backend,
+        router_routes=(),
     )
     return built, hosts
 
@@ -252,14 +341,18 @@ def _mgmt_interface(mgmt: str, pools: _Pools) -> Interface:
     return Interface("mgmt0", "mgmt", f"{mgmt}/{pools.mgmt.prefixlen}", str(pools.mgmt.cidr), "mgmt")
 
 
-def _site(topo: Topology, name: str, lan: IPNetwork, wan: WanLink, pools: _Pools,
-          problems: ProblemList) -> tuple[Site, list[Host]] | None:
+def _site(
+    topo: Topology, name: str, lan: IPNetwork, wan: WanLink, pools: _Pools, problems: ProblemList
+) -> tuple[Site, list[Host]] | None:
     site = topo.sites[name]
     path: YamlPath = ("sites", name)
     mgmt_block = nth_subnet(pools.mgmt_sites, 32 - 4, site.id)
     if mgmt_block is None:
-        problems.add((*path, "id"), f"management pool half {pools.mgmt_sites} is exhausted at site id {site.id}",
-                     "enlarge addressing.management")
+        problems.add(
+            (*path, "id"),
+            f"management pool half {pools.mgmt_sites} is exhausted at site id {site.id}",
+            "enlarge addressing.management",
+        )
         return None
     if WORKSTATION_BASE + site.workstations >= lan.size - 1:
         problems.add((*path, "workstations"), f"{site.workstations} workstations do not fit in {lan}")
@@ -268,30 +361,57 @@ def _site(topo: Topology, name: str, lan: IPNetwork, wan: WanLink, pools: _Pools
     wan_prefix = IPNetwork(wan.cidr).prefixlen
     managed = site.edge == "linux"
     gateway = Host(
-        name=f"{name}-gw", short="gw", fqdn=f"gw.{name}.{topo.domain}", kind="site", scope=name,
-        roles=("site_gateway",), zone=None, address=gw_lan, mgmt_address=str(nth_address(mgmt_block, 1)),
+        name=f"{name}-gw",
+        short="gw",
+        fqdn=f"gw.{name}.{topo.domain}",
+        kind="site",
+        scope=name,
+        roles=("site_gateway",),
+        zone=None,
+        address=gw_lan,
+        mgmt_address=str(nth_address(mgmt_block, 1)),
         interfaces=(
             Interface("lan0", "lan", f"{gw_lan}/{lan.prefixlen}", str(lan.cidr), f"{name}-lan"),
             Interface("wan0", "wan", f"{wan.endpoint_address}/{wan_prefix}", wan.cidr, wan.name, wan.provider_address),
             _mgmt_interface(str(nth_address(mgmt_block, 1)), pools),
         ),
-        managed=managed, description=site.title,
+        managed=managed,
+        description=site.title,
     )
     hosts = [gateway]
     for k in range(1, site.workstations + 1):
         addr = str(nth_address(lan, WORKSTATION_BASE + k))
         mgmt = str(nth_address(mgmt_block, 1 + k))
-        hosts.append(Host(
-            name=f"{name}-ws{k}", short=f"ws{k}", fqdn=f"ws{k}.{name}.{topo.domain}", kind="site", scope=name,
-            roles=("workstation",), zone=None, address=addr, mgmt_address=mgmt,
-            interfaces=(
-                Interface("eth0", "lan", f"{addr}/{lan.prefixlen}", str(lan.cidr), f"{name}-lan", gw_lan),
-                _mgmt_interface(mgmt, pools),
-            ),
-            description=f"workstation at {site.title}",
-        ))
-    built = Site(name=name, id=site.id, title=site.title, kind=site.kind, lan=str(lan.cidr), gateway=gateway.name,
-                 lan_gateway=gw_lan, wan=wan, edge=site.edge, workstations=tuple(h.name for h in hosts[1:]))
+        hosts.append(
+            Host(
+                name=f"{name}-ws{k}",
+                short=f"ws{k}",
+                fqdn=f"ws{k}.{name}.{topo.domain}",
+                kind="site",
+                scope=name,
+                roles=("workstation",),
+                zone=None,
+                address=addr,
+                mgmt_address=mgmt,
+                interfaces=(
+                    Interface("eth0", "lan", f"{addr}/{lan.prefixlen}", str(lan.cidr), f"{name}-lan", gw_lan),
+                    _mgmt_interface(mgmt, pools),
+                ),
+                description=f"workstation at {site.title}",
+            )
+        )
+    built = Site(
+        name=name,
+        id=site.id,
+        title=site.title,
+        kind=site.kind,
+        lan=str(lan.cidr),
+        gateway=gateway.name,
+        lan_gateway=gw_lan,
+        wan=wan,
+        edge=site.edge,
+        workstations=tuple(h.name for h in hosts[1:]),
+    )
     return built, hosts
 
 
@@ -300,9 +420,13 @@ def _unique_names(topo: Topology, hosts: list[Host], problems: ProblemList) -> N
     for host in hosts:
         if host.name in seen:
             other = seen[host.name]
-            path: YamlPath = (("datacenters", host.scope, "hosts", host.short) if host.kind == "datacenter"
-                              else ("sites", host.scope))
-            problems.add(path, f"host name '{host.name}' is also produced by {other.scope}/{other.short}",
-                         "inventory names are <datacenter or site>-<host>: rename one")
+            path: YamlPath = (
+                ("datacenters", host.scope, "hosts", host.short) if host.kind == "datacenter" else ("sites", host.scope)
+            )
+            problems.add(
+                path,
+                f"host name '{host.name}' is also produced by {other.scope}/{other.short}",
+                "inventory names are <datacenter or site>-<host>: rename one",
+            )
         else:
             seen[host.name] = host

@@ -68,6 +68,7 @@ def proposal_problems(proposal: str, kind: ProposalKind) -> list[str]:
         problems.append("a PRF belongs to IKE proposals, not ESP")
     return problems
 
+
 # Named profiles. `strong` is the default; `compat` adds CBC+HMAC fallbacks for
 # edge boxes without AES-GCM offload. Both are IKEv2-only with PFS.
 PROFILES: dict[str, dict[ProposalKind, tuple[str, ...]]] = {

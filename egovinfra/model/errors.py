@@ -40,9 +40,7 @@ def _model_at(root: type[BaseModel], loc: YamlPath) -> type[BaseModel] | None:
     current: Any = root
     for part in loc:
         if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next(
-                (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
-            )
+            field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
             if field is None:
                 return None
             current = field.annotation

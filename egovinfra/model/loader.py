@@ -55,7 +55,9 @@ def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem
         raise TopologyError([Problem((), f"folder has no {TOPOLOGY_FILE}", "", _display(path))])
     data = read_yaml(main, _display(main), (), smap)
     if data is None:
-        raise TopologyError([Problem((), "empty topology", "start from topology/cameroon/topology.yaml", _display(main), 1)])
+        raise TopologyError(
+            [Problem((), "empty topology", "start from topology/cameroon/topology.yaml", _display(main), 1)]
+        )
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, tuple) else f"a {type(data).__name__}"
         raise TopologyError([Problem((), f"the top level must be a mapping, not {kind}", "", _display(main), 1)])
@@ -69,12 +71,26 @@ def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem
         name = file.stem
         shown = _display(file)
         if not DNS_LABEL.match(name):
-            problems.append(Problem(("sites", name), f"file name '{name}' is not a DNS label",
-                                    "name site files like minfi.yaml", shown, 1))
+            problems.append(
+                Problem(
+                    ("sites", name),
+                    f"file name '{name}' is not a DNS label",
+                    "name site files like minfi.yaml",
+                    shown,
+                    1,
+                )
+            )
             continue
         if name in merged:
-            problems.append(Problem(("sites", name), f"site '{name}' is defined both here and in {TOPOLOGY_FILE}",
-                                    "keep one definition", shown, 1))
+            problems.append(
+                Problem(
+                    ("sites", name),
+                    f"site '{name}' is defined both here and in {TOPOLOGY_FILE}",
+                    "keep one definition",
+                    shown,
+                    1,
+                )
+            )
             continue
         try:
             site = read_yaml(file, shown, ("sites", name), smap)

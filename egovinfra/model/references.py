@@ -22,11 +22,15 @@ def _datacenter_roles(topo: Topology, problems: ProblemList) -> None:
     secondaries = [n for n, dc in topo.datacenters.items() if dc.role == "secondary"]
     if len(primaries) != 1:
         where = ("datacenters", primaries[1], "role") if len(primaries) > 1 else ("datacenters",)
-        problems.add(where, f"exactly one primary datacenter is required, found {len(primaries)}",
-                     "set role: primary on one datacenter and role: secondary on the others")
+        problems.add(
+            where,
+            f"exactly one primary datacenter is required, found {len(primaries)}",
+            "set role: primary on one datacenter and role: secondary on the others",
+        )
     if not secondaries:
-        problems.add(("datacenters",), "no secondary datacenter",
-                     "disaster recovery needs a datacenter with role: secondary")
+        problems.add(
+            ("datacenters",), "no secondary datacenter", "disaster recovery needs a datacenter with role: secondary"
+        )
 
 
 def _unique_ids(topo: Topology, problems: ProblemList) -> None:
@@ -34,14 +38,20 @@ def _unique_ids(topo: Topology, problems: ProblemList) -> None:
         seen: dict[int, str] = {}
         for name, item in items.items():
             if item.id in seen:
-                problems.add((kind, name, "id"), f"id {item.id} is already used by '{seen[item.id]}'",
-                             "ids are stable and unique: pick an unused one, never renumber")
+                problems.add(
+                    (kind, name, "id"),
+                    f"id {item.id} is already used by '{seen[item.id]}'",
+                    "ids are stable and unique: pick an unused one, never renumber",
+                )
             else:
                 seen[item.id] = name
     for name in topo.sites:
         if name in topo.datacenters:
-            problems.add(("sites", name), f"'{name}' is also a datacenter name",
-                         "site and datacenter names share the DNS namespace")
+            problems.add(
+                ("sites", name),
+                f"'{name}' is also a datacenter name",
+                "site and datacenter names share the DNS namespace",
+            )
 
 
 def _zones_and_hosts(topo: Topology, problems: ProblemList) -> None:
@@ -49,25 +59,34 @@ def _zones_and_hosts(topo: Topology, problems: ProblemList) -> None:
         by_index: dict[int, str] = {}
         for zone_name, zone in dc.zones.items():
             if zone.index in by_index:
-                problems.add(("datacenters", dc_name, "zones", zone_name, "index"),
-                             f"zone index {zone.index} is already used by '{by_index[zone.index]}'")
+                problems.add(
+                    ("datacenters", dc_name, "zones", zone_name, "index"),
+                    f"zone index {zone.index} is already used by '{by_index[zone.index]}'",
+                )
             else:
                 by_index[zone.index] = zone_name
         taken: dict[tuple[str, int], str] = {}
         for host_name, host in dc.hosts.items():
             path = ("datacenters", dc_name, "hosts", host_name)
             if host.zone not in dc.zones:
-                problems.add((*path, "zone"), f"unknown zone '{host.zone}'",
-                             "zones of this datacenter: " + ", ".join(sorted(dc.zones)))
+                problems.add(
+                    (*path, "zone"),
+                    f"unknown zone '{host.zone}'",
+                    "zones of this datacenter: " + ", ".join(sorted(dc.zones)),
+                )
             key = (host.zone, host.id)
             if key in taken:
-                problems.add((*path, "id"), f"host id {host.id} in zone '{host.zone}' is already used by '{taken[key]}'")
+                problems.add(
+                    (*path, "id"), f"host id {host.id} in zone '{host.zone}' is already used by '{taken[key]}'"
+                )
             else:
                 taken[key] = host_name
         hubs = [h for h, host in dc.hosts.items() if "vpn_hub" in host.roles]
         if len(hubs) != 1:
-            problems.add(("datacenters", dc_name, "hosts"),
-                         f"a datacenter needs exactly one host with role vpn_hub, found {len(hubs)}")
+            problems.add(
+                ("datacenters", dc_name, "hosts"),
+                f"a datacenter needs exactly one host with role vpn_hub, found {len(hubs)}",
+            )
 
 
 def _services(topo: Topology, problems: ProblemList) -> None:
@@ -75,14 +94,20 @@ def _services(topo: Topology, problems: ProblemList) -> None:
     for name, service in topo.services.items():
         for i, role in enumerate(service.roles):
             if role not in roles:
-                problems.add(("services", name, "roles", i), f"no host has role '{role}'",
-                             "a service must be offered by at least one host")
+                problems.add(
+                    ("services", name, "roles", i),
+                    f"no host has role '{role}'",
+                    "a service must be offered by at least one host",
+                )
         for i, ref in enumerate(service.hosts):
             dc_name, _, host_name = ref.partition("/")
             dc = topo.datacenters.get(dc_name)
             if dc is None or host_name not in dc.hosts:
-                problems.add(("services", name, "hosts", i), f"unknown host '{ref}'",
-                             "write datacenter/host, e.g. " + _example_host(topo))
+                problems.add(
+                    ("services", name, "hosts", i),
+                    f"unknown host '{ref}'",
+                    "write datacenter/host, e.g. " + _example_host(topo),
+                )
 
 
 def _example_host(topo: Topology) -> str:
@@ -99,21 +124,21 @@ def _flows(topo: Topology, problems: ProblemList) -> None:
         path = ("flows", name)
         for i, service in enumerate(flow.to):
             if service not in topo.services:
-                problems.add((*path, "to", i), f"unknown service '{service}'",
-                             _known("services", topo.services))
+                problems.add((*path, "to", i), f"unknown service '{service}'", _known("services", topo.services))
         if isinstance(flow.source.sites, tuple):
             for i, site in enumerate(flow.source.sites):
                 if site not in topo.sites:
-                    problems.add((*path, "from", "sites", i), f"unknown site '{site}'",
-                                 _known("sites", topo.sites))
+                    problems.add((*path, "from", "sites", i), f"unknown site '{site}'", _known("sites", topo.sites))
         for i, ref in enumerate(flow.source.zones or ()):
             dc_name, slash, zone = ref.rpartition("/")
             if slash and (dc_name not in topo.datacenters or zone not in topo.datacenters[dc_name].zones):
-                problems.add((*path, "from", "zones", i), f"unknown zone '{ref}'",
-                             "write zone (every datacenter) or datacenter/zone")
+                problems.add(
+                    (*path, "from", "zones", i),
+                    f"unknown zone '{ref}'",
+                    "write zone (every datacenter) or datacenter/zone",
+                )
             elif not slash and zone not in zone_names:
-                problems.add((*path, "from", "zones", i), f"unknown zone '{ref}'",
-                             _known("zones", zone_names))
+                problems.add((*path, "from", "zones", i), f"unknown zone '{ref}'", _known("zones", zone_names))
 
 
 def _known(kind: str, names: object) -> str:

@@ -61,9 +61,7 @@ class Addressing(Model):
     zone_prefix: int = Field(24, ge=16, le=28, description="prefix length of one zone")
     site_prefix: int = Field(24, ge=16, le=29, description="prefix length of one site LAN")
     wan_prefix: int = Field(30, ge=24, le=31, description="prefix length of one WAN link")
-    wan_reserved: int = Field(
-        64, ge=1, le=4096, description="WAN links kept for datacenters before the first site"
-    )
+    wan_reserved: int = Field(64, ge=1, le=4096, description="WAN links kept for datacenters before the first site")
 
 
 class Crypto(Model):

@@ -56,11 +56,21 @@ def _plain(node: yaml.Node, path: YamlPath, file: str, smap: SourceMap) -> Any:
             key = _plain(key_node, path, file, smap)
             line = key_node.start_mark.line + 1
             if isinstance(key, dict | tuple):
-                raise TopologyError([Problem(path, "a mapping key must be a name, not a structure", file=file, line=line)])
+                raise TopologyError(
+                    [Problem(path, "a mapping key must be a name, not a structure", file=file, line=line)]
+                )
             if key in first:
-                raise TopologyError([Problem(
-                    (*path, str(key)), f"duplicate key '{key}' (first written at line {first[key]})",
-                    "each name may appear once in a mapping", file, line)])
+                raise TopologyError(
+                    [
+                        Problem(
+                            (*path, str(key)),
+                            f"duplicate key '{key}' (first written at line {first[key]})",
+                            "each name may appear once in a mapping",
+                            file,
+                            line,
+                        )
+                    ]
+                )
             first[key] = line
             child = (*path, key if isinstance(key, int) else str(key))
             smap.entries[child] = Location(file, line)

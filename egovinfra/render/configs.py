@@ -27,7 +27,10 @@ def _environment(role: str) -> Environment:
     # Ansible's template module defaults: trim_blocks on, lstrip_blocks off.
     return Environment(
         loader=FileSystemLoader(str(ROLES_DIR / role / "templates")),
-        undefined=StrictUndefined, trim_blocks=True, keep_trailing_newline=True, autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
     )
 
 

@@ -11,9 +11,11 @@ _SITE_LIMIT = 60  # past this, sites are summarised: a drawing of 5,000 nodes he
 
 def diagram(plan: Plan) -> graphviz.Graph:
     """The deployment as an undirected graph, clustered by datacenter and zone."""
-    g = graphviz.Graph(plan.name, graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": plan.domain,
-                                              "labelloc": "t"},
-                       node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box"})
+    g = graphviz.Graph(
+        plan.name,
+        graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": plan.domain, "labelloc": "t"},
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box"},
+    )
     for dc in plan.datacenters:
         with g.subgraph(name=f"cluster_{dc.name}") as c:
             c.attr(label=f"{dc.title or dc.name} ({dc.role})\n{dc.supernet}", style="rounded")
@@ -25,7 +27,7 @@ def diagram(plan: Plan) -> graphviz.Graph:
                             z.node(host.name, f"{host.short}\n{host.address}")
     hubs = [dc.hub for dc in plan.datacenters]
     for i, first in enumerate(hubs):
-        for second in hubs[i + 1:]:
+        for second in hubs[i + 1 :]:
             g.edge(first, second, label="replication", style="bold")
     for site in plan.sites[:_SITE_LIMIT]:
         g.node(site.gateway, f"{site.name}\n{site.lan}", shape="ellipse" if site.edge == "linux" else "octagon")

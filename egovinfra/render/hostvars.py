@@ -57,8 +57,14 @@ def host_identity(ctx: RenderContext, host: Host) -> dict[str, Any]:
         "egovinfra_functions": list(host.roles),
         "egovinfra_address": host.address,
         "egovinfra_interfaces": [
-            {"name": i.name, "kind": i.kind, "address": i.address, "network": i.network,
-             "gateway": i.gateway, "segment": i.segment}
+            {
+                "name": i.name,
+                "kind": i.kind,
+                "address": i.address,
+                "network": i.network,
+                "gateway": i.gateway,
+                "segment": i.segment,
+            }
             for i in host.interfaces
         ],
         "egovinfra_routes": [{"destination": r.destination, "via": r.via} for r in host.routes],

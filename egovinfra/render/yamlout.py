@@ -26,7 +26,6 @@ _Dumper.add_representer(str, _str_presenter)
 
 def dump_yaml(data: Any, header: str = "") -> bytes:
     """YAML text of `data`, byte-identical for equal input."""
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
-                     allow_unicode=True, width=120)
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=120)
     head = "".join(f"# {line}\n" for line in header.splitlines()) if header else ""
     return ("---\n" + head + body).encode()

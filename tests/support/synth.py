@@ -14,7 +14,7 @@ FIRST_ID = 100
 def site_yaml(site_id: int) -> str:
     """The text of one synthetic site file."""
     kind = _KINDS[site_id % len(_KINDS)]
-    return f"id: {site_id}\ntitle: \"Délégation {site_id}\"\nkind: {kind}\n"
+    return f'id: {site_id}\ntitle: "Délégation {site_id}"\nkind: {kind}\n'
 
 
 def synthesise(out: Path, n_sites: int, base: Path = DEFAULT_TOPOLOGY) -> Path:

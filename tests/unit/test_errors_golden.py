@@ -14,7 +14,8 @@ ERROR_CASES = sorted(p for p in (CASES / "errors").iterdir() if p.suffix == ".ya
 @pytest.mark.parametrize("case", ERROR_CASES, ids=lambda p: p.stem)
 def test_error_case_matches_golden(case: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Exit 2, the exact located messages, no traceback, and nothing written."""
-    expected = case.with_suffix(".log").read_text() if case.is_file() else (case.parent / f"{case.name}.log").read_text()
+    log = case.with_suffix(".log") if case.is_file() else case.parent / f"{case.name}.log"
+    expected = log.read_text()
     out = tmp_path / "out"
     result = cli("render", str(case.relative_to(Path.cwd())), "--out", str(out))
     assert result.code == 2

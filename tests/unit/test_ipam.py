@@ -42,8 +42,9 @@ def test_no_two_prefixes_or_addresses_collide() -> None:
     assert len(addresses) == len(set(addresses))
     prefixes = [(IPNetwork(z.cidr), z.key) for dc in plan.datacenters for z in dc.zones]
     prefixes += [(IPNetwork(s.lan), s.name) for s in plan.sites]
-    prefixes += [(IPNetwork(link.cidr), link.name) for link in [*(d.wan for d in plan.datacenters),
-                                                               *(s.wan for s in plan.sites)]]
+    prefixes += [
+        (IPNetwork(link.cidr), link.name) for link in [*(d.wan for d in plan.datacenters), *(s.wan for s in plan.sites)]
+    ]
     assert find_overlaps(prefixes) == []
 
 

@@ -19,8 +19,16 @@ def test_default_topology_is_a_national_scale_example() -> None:
     for dc in topo.datacenters.values():
         assert {"dmz", "app", "data", "mgmt"} <= set(dc.zones)
         functions = {role for host in dc.hosts.values() for role in host.roles}
-        assert {"vpn_hub", "groupware_web", "groupware_app", "database", "directory", "dns",
-                "filestore", "bastion"} <= functions
+        assert {
+            "vpn_hub",
+            "groupware_web",
+            "groupware_app",
+            "database",
+            "directory",
+            "dns",
+            "filestore",
+            "bastion",
+        } <= functions
 
 
 def test_every_site_file_is_one_site(tmp_path: Path) -> None:

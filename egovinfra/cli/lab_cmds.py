@@ -1,0 +1,80 @@
+"""`egovinfra lab ...`: the whole platform on one machine (nspawn hosts in network namespaces)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from egovinfra.cli import app
+from egovinfra.cli.topology_cmds import TopologyArg, load_plan
+from egovinfra.lab import api
+from egovinfra.lab.image import DEFAULT_CACHE_DIR
+
+lab = typer.Typer(help="Run the platform locally: image, up, status, ssh, down.", no_args_is_help=True)
+app.add_typer(lab, name="lab")
+console = Console(highlight=False)
+
+LabDir = Annotated[Path | None, typer.Option("--lab-dir", help="state folder (default /var/lib/egovinfra/lab/<name>)")]
+ImageDir = Annotated[Path, typer.Option("--image-dir", help="image cache folder")]
+
+
+@lab.command()
+def image(
+    image_dir: ImageDir = DEFAULT_CACHE_DIR,
+    force: Annotated[bool, typer.Option(help="rebuild even when cached")] = False,
+) -> None:
+    """Build (or reuse) the Debian bookworm rootfs with every package the roles need."""
+    built = api.image(cache_dir=image_dir, force=force, console=console)
+    console.print(f"image ready: {built}")
+
+
+@lab.command()
+def up(path: TopologyArg = None, lab_dir: LabDir = None, image_dir: ImageDir = DEFAULT_CACHE_DIR) -> None:
+    """Build the image if needed, then the network and every host of the topology; wait for sshd."""
+    plan = load_plan(path)
+    result = api.up(plan, lab_dir=lab_dir, image_dir=image_dir, console=console)
+    table = Table("stage", "seconds", title=f"lab {plan.name} is up")
+    for stage, seconds in result.timings.items():
+        table.add_row(stage, f"{seconds:.1f}")
+    console.print(table)
+
+
+@lab.command()
+def down(path: TopologyArg = None, lab_dir: LabDir = None) -> None:
+    """Remove every host, mount, namespace and process the lab made, and nothing else."""
+    plan = load_plan(path)
+    result = api.down(plan.name, lab_dir=lab_dir)
+    console.print(
+        f"lab {plan.name} is down: {len(result.stopped)} hosts stopped, {len(result.killed)} "
+        f"orphans killed, {len(result.unmounted)} mounts and {len(result.netns)} namespaces removed"
+    )
+
+
+@lab.command()
+def status(path: TopologyArg = None, lab_dir: LabDir = None) -> None:
+    """The lab's hosts: running or not, and their management addresses."""
+    plan = load_plan(path)
+    table = Table("host", "machine", "management", "pid", "netns")
+    for host in api.status(plan.name, lab_dir=lab_dir):
+        table.add_row(
+            host.name, host.machine, host.mgmt_address, str(host.pid or "stopped"), "yes" if host.netns else "no"
+        )
+    console.print(table)
+
+
+@lab.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ssh(
+    host: Annotated[str, typer.Argument(help="inventory name, e.g. yde-db")],
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Option("--topology")] = None,
+    lab_dir: LabDir = None,
+) -> None:
+    """Open a root shell on a lab host (or run the command given after --)."""
+    plan = load_plan(path)
+    argv = api.ssh_command(plan.name, host, lab_dir=lab_dir, command=list(ctx.args))
+    os.execvp(argv[0], argv)

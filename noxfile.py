@@ -1,0 +1,49 @@
+"""Project sessions. They run in the environment that `scripts/bootstrap` prepared (.venv),
+so the big dependencies (ansible, pulumi) are installed once, not per session."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.default_venv_backend = "none"
+
+ROOT_TESTS = "tests/root"
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, mypy --strict on egovinfra/, import layers, dependency hygiene, ansible-lint."""
+    session.run("ruff", "check", "egovinfra", "tests", "benchmarks", "stacks", "noxfile.py")
+    session.run("mypy", "egovinfra")
+    session.run("lint-imports")
+    session.run("deptry", "egovinfra")
+    if os.path.isdir("roles") and any(os.scandir("roles")):
+        session.run("ansible-lint", "--offline", "--profile", "production", "roles", "playbooks")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests, then (as root) the tests that drive real nft, charon and namespaces."""
+    session.run("pytest", "tests/unit", "-q", "-n", "2", *session.posargs)
+    if os.geteuid() == 0 and os.path.isdir(ROOT_TESTS):
+        session.run("pytest", ROOT_TESTS, "-q", "-m", "root", *session.posargs)
+    else:
+        session.warn(f"not root: {ROOT_TESTS} (real nft, charon, namespaces) not run")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: scripts that print figures (never timing assertions)."""
+    session.run("python", "benchmarks/render.py", *session.posargs)
+
+
+@nox.session
+def lab(session: nox.Session) -> None:
+    """The main job: image (cached) → up → converge → verify on the default topology."""
+    session.run("egovinfra", "lab", "image")
+    session.run("egovinfra", "lab", "up")
+    session.run("egovinfra", "converge", "--inventory", "inventories/lab")
+    session.run("egovinfra", "lab", "verify")
