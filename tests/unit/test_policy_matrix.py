@@ -54,7 +54,7 @@ def matrix() -> dict[tuple[str, str, str, str | None], Expectation]:
     return {row.key(): row for row in expectation_matrix(default_plan())}
 
 
-@pytest.mark.parametrize(("key", "allowed"), KEY_CASES.items(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("key", "allowed"), KEY_CASES.items(), ids=str)
 def test_key_case(key: tuple[str, str, str, str | None], allowed: bool) -> None:
     assert key in matrix(), f"the matrix has no row {key}"
     assert matrix()[key].allowed is allowed
