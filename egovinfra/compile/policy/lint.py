@@ -1,7 +1,7 @@
 """Policy lint: flows that are redundant, too wide, expose management, or reach nobody.
 
 Classes (the names a flow lists in `accept_lint` to accept a finding):
-- `duplicate`: a flow grants an access twice, or one an earlier flow already grants;
+- `duplicate`: a flow grants an access twice, or one an earlier flow (by name) already grants;
 - `shadowed`: every access a flow grants is granted by other flows (the flow is dead);
 - `any-to-any`: the whole of the sites or of the zones may reach every datacenter host,
   or every port of a protocol;
@@ -45,11 +45,7 @@ def _overlaps(span: Span, other: Span) -> bool:
 
 def _show(key: GrantKey, span: Span) -> str:
     source, host, proto = key
-    port = (
-        ""
-        if proto == "icmp"
-        else "/" + (str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}")
-    )
+    port = "" if proto == "icmp" else "/" + (str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}")
     return f"{source} → {host} {proto}{port}"
 
 
@@ -76,11 +72,12 @@ class _Linter:
 
     def run(self) -> tuple[Finding, ...]:
         order = {f.name: i for i, f in enumerate(self.plan.flows)}
+        shadowed = {f.name for f in self.plan.flows if self.shadowing(f) is not None}
         for flow in self.plan.flows:
             self.providers(flow)
             self.management(flow)
             self.wide(flow)
-            self.redundancy(flow, order)
+            self.redundancy(flow, order, shadowed)
         return tuple(self.findings)
 
     def providers(self, flow: Flow) -> None:
@@ -95,9 +92,7 @@ class _Linter:
 
     def management(self, flow: Flow) -> None:
         outside = sorted(
-            s.name
-            for s in flow.sources
-            if s.kind != "zone" or s.name.rsplit("/", 1)[-1] != MANAGEMENT_ZONE
+            s.name for s in flow.sources if s.kind != "zone" or s.name.rsplit("/", 1)[-1] != MANAGEMENT_ZONE
         )
         if not outside:
             return
@@ -133,39 +128,38 @@ class _Linter:
             what = "every datacenter host" if every_host else f"every port of '{all_ports[0]}'"
             self.add("any-to-any", flow, ("flows", flow.name), f"{who} may reach {what}")
 
-    def redundancy(self, flow: Flow, order: dict[str, int]) -> None:
+    def shadowing(self, flow: Flow) -> set[str] | None:
+        """The flows that together grant everything `flow` grants, or None if some access is its own."""
         items = self.by_flow[flow.name]
         if not items:
+            return None
+        found: set[str] = set()
+        for key, span in items:
+            others = [(s, name) for s, name in self.grants[key] if name != flow.name]
+            if not _covered(span, [s for s, _ in others]):
+                return None
+            found.update(name for s, name in others if _overlaps(span, s))
+        return found
+
+    def redundancy(self, flow: Flow, order: dict[str, int], shadowed: set[str]) -> None:
+        path = ("flows", flow.name)
+        by = self.shadowing(flow)
+        if by is not None:
+            self.add("shadowed", flow, path, "every access of this flow is already granted by " + ", ".join(sorted(by)))
             return
         twice: list[str] = []
         earlier: dict[str, str] = {}
-        shadowing: set[str] = set()
-        covered = 0
         seen: dict[GrantKey, list[Span]] = defaultdict(list)
-        for key, span in items:
+        for key, span in self.by_flow[flow.name]:
             if any(_overlaps(span, s) for s in seen[key]):
                 twice.append(_show(key, span))
             seen[key].append(span)
-            others = [(s, name) for s, name in self.grants[key] if name != flow.name]
-            if _covered(span, [s for s, _ in others]):
-                covered += 1
-                shadowing.update(name for s, name in others if _overlaps(span, s))
-            for s, name in others:
-                if order[name] < order[flow.name] and _overlaps(span, s):
+            for s, name in self.grants[key]:
+                # A shadowed flow is reported once, as shadowed, not again on the flows that cover it.
+                if name not in shadowed and order[name] < order[flow.name] and _overlaps(span, s):
                     earlier.setdefault(name, _show(key, span))
-        path = ("flows", flow.name)
-        if covered == len(items):
-            self.add(
-                "shadowed",
-                flow,
-                path,
-                "every access of this flow is already granted by " + ", ".join(sorted(shadowing)),
-            )
-            return
         if twice:
-            self.add(
-                "duplicate", flow, path, f"grants {len(twice)} access(es) twice, e.g. {twice[0]}"
-            )
+            self.add("duplicate", flow, path, f"grants {len(twice)} access(es) twice, e.g. {twice[0]}")
         for name, example in sorted(earlier.items()):
             self.add("duplicate", flow, path, f"also granted by flow '{name}', e.g. {example}")
 
