@@ -1,4 +1,4 @@
-"""Variables of the `common` role: identity, admin access, time, hardening."""
+"""Variables of the `common` role: identity, admin access, time, logs, sysctls, updates."""
 
 from __future__ import annotations
 
@@ -12,12 +12,21 @@ from egovinfra.render.hostvars import RenderContext, provider
 def common_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """Every managed host gets the common base."""
     plan = ctx.plan
+    production = ctx.env == "production"
     return {
         "common_hostname": host.name,
         "common_fqdn": host.fqdn,
         "common_domain": plan.domain,
         # Sysctls of kernel.* and vm.* fail in lab containers (read-only /proc/sys).
-        "common_kernel_sysctls": ctx.env == "production",
+        "common_kernel_sysctls": production,
+        # sshd accepts logins only from the out-of-band management network.
         "common_ssh_allow_from": [plan.pools.management],
-        "common_ntp_servers": ["ntp." + plan.domain] if ctx.env == "production" else [],
+        # Only the bastion relays administrators' connections (ProxyJump).
+        "common_ssh_tcp_forwarding": "bastion" in host.roles,
+        # Lab containers share the machine's clock and cannot set it: no time sources there.
+        "common_ntp_servers": ["ntp." + plan.domain] if production else [],
+        # Lab hosts live on one machine's disk: keep their journals small.
+        "common_journald_max_use": "1G" if production else "64M",
+        # Lab hosts have no route to a mirror: periodic apt runs would only fail.
+        "common_unattended_upgrades": production,
     }

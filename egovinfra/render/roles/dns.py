@@ -1,0 +1,75 @@
+"""Variables of the `dns` role: the intranet zone, served by every `dns` host.
+
+Every DNS host is authoritative for the whole zone from the same data (no zone transfer): a
+datacenter that loses the other keeps answering and can switch the service names alone. The
+service names (`groupware.<domain>`, `mail.<domain>`, one per service) point at the active
+datacenter's hosts, the primary unless `dns_active_datacenter` says otherwise; the failover
+switches them with `playbooks/dns-failover.yml -e dns_active_datacenter=<name>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from egovinfra.compile.plan import Host, Plan
+from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.roles.peers import sources_reaching
+
+# Names people type, for services whose topology name says how rather than what.
+ALIASES = {"groupware": "groupware-https"}
+HOST_TTL = 3600
+SERVICE_TTL = 60  # what a client may keep pointing at a lost datacenter after the switch
+
+
+def relative(plan: Plan, fqdn: str) -> str:
+    """`db.yde.intranet.gov.cm` → `db.yde` inside the zone `intranet.gov.cm`."""
+    return fqdn.removesuffix("." + plan.domain)
+
+
+def _service_records(plan: Plan) -> dict[str, dict[str, list[str]]]:
+    """Service name → datacenter → addresses of its hosts there."""
+    names = {s.name: s.name for s in plan.services if not s.management}
+    names.update({alias: target for alias, target in ALIASES.items() if target in names})
+    records: dict[str, dict[str, list[str]]] = {}
+    for name, service in sorted(names.items()):
+        hosts = [plan.host(h) for h in plan.service(service).hosts]
+        # A name stands for one kind of server: a service spread over different functions
+        # (replication: databases, directories, filestores) gets none.
+        if len({h.roles for h in hosts}) > 1:
+            continue
+        records[name] = {
+            dc.name: sorted(h.address for h in hosts if h.kind == "datacenter" and h.scope == dc.name)
+            for dc in plan.datacenters
+        }
+    return records
+
+
+@provider("dns")
+def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
+    """A DNS host: the zone's data and who may query it."""
+    plan = ctx.plan
+    servers = sorted(
+        (h for h in plan.hosts if "dns" in h.roles and h.kind == "datacenter"),
+        key=lambda h: (h.scope != plan.primary.name, h.name),
+    )
+    hosts = [{"name": relative(plan, h.fqdn), "address": h.address} for h in sorted(plan.hosts, key=lambda h: h.fqdn)]
+    services = _service_records(plan)
+    data = {"hosts": hosts, "services": services, "servers": [h.name for h in servers]}
+    # No zone transfers happen, so the serial only has to change with the data.
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()
+    return {
+        "dns_zone": plan.domain,
+        "dns_listen": [host.address],
+        "dns_allow_query": list(sources_reaching(plan, host, "udp", 53)),
+        "dns_nameservers": [relative(plan, h.fqdn) for h in servers],
+        "dns_hosts": hosts,
+        "dns_services": services,
+        "dns_mail_service": "mail" if "mail" in services else "",
+        "dns_datacenters": [dc.name for dc in plan.datacenters],
+        "dns_active_datacenter": plan.primary.name,
+        "dns_serial": 1 + int.from_bytes(digest[:4], "big") % 2_000_000_000,
+        "dns_host_ttl": HOST_TTL,
+        "dns_service_ttl": SERVICE_TTL,
+    }

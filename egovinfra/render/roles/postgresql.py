@@ -1,0 +1,87 @@
+"""Variables of the `postgresql` role: a primary in the primary datacenter, streaming standbys.
+
+The primary is the `database` host of the primary datacenter; every `database` host of a
+secondary datacenter streams from it through a physical replication slot of its own, over the
+inter-datacenter tunnel. pg_hba follows the policy: every prefix a flow lets reach tcp/5432 may
+log in to databases with a password; replication is accepted only from the peer database hosts,
+and only if a flow lets them reach tcp/5432 (else the render fails: the pair could not work).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from egovinfra.compile.plan import Host, Plan
+from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.roles.peers import Peers, allowed, function_peers, sources_reaching
+from egovinfra.render.tree import RenderError
+
+PORT = 5432
+REPLICATION_USER = "replicator"
+
+
+def slot_name(host: Host) -> str:
+    """The replication slot (and application_name) of a standby: its name, in identifier form."""
+    return host.name.replace("-", "_").replace(".", "_")
+
+
+def _hba(plan: Plan, host: Host, peers: Peers) -> list[dict[str, str]]:
+    reaching = sources_reaching(plan, host, "tcp", PORT)
+    rules: list[dict[str, str]] = []
+    for peer in peers.of(host):
+        flows = sorted({f for cidr, names in reaching.items() if allowed([cidr], peer.address) for f in names})
+        if not flows:
+            raise RenderError(
+                f"postgresql: no flow lets {peer.name} ({peer.address}) reach tcp/{PORT} on "
+                f"{host.name}: replication between them could not work"
+            )
+        rules.append(
+            {
+                "type": "host",
+                "database": "replication",
+                "user": REPLICATION_USER,
+                "address": f"{peer.address}/32",
+                "method": "scram-sha-256",
+                "comment": f"replication from {peer.name} (flow {', '.join(flows)})",
+            }
+        )
+    # `all` never matches replication connections: these rules open databases only.
+    rules += [
+        {
+            "type": "host",
+            "database": "all",
+            "user": "all",
+            "address": cidr,
+            "method": "scram-sha-256",
+            "comment": f"flow {', '.join(names)}",
+        }
+        for cidr, names in reaching.items()
+    ]
+    return rules
+
+
+@provider("postgresql")
+def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
+    """A database host: its part in the replication pair, its configuration and pg_hba."""
+    plan = ctx.plan
+    peers = function_peers(plan, "database")
+    primary = peers.primary
+    is_primary = host.name == primary.name
+    standbys = sorted(slot_name(h) for h in peers.replicas)
+    synchronous = plan.replication_mode == "synchronous" and bool(standbys)
+    return {
+        "postgresql_version": "15",
+        "postgresql_role": "primary" if is_primary else "standby",
+        "postgresql_primary_host": primary.name,
+        "postgresql_primary_address": primary.address,
+        "postgresql_listen_addresses": ["localhost", host.address],
+        "postgresql_replication_user": REPLICATION_USER,
+        "postgresql_application_name": slot_name(host),
+        # Slots live on the primary, one per standby: WAL is kept until each has it.
+        "postgresql_slots": standbys if is_primary else [],
+        # ANY 1: a commit waits for one standby's flush (RPO 0), whichever answers first.
+        "postgresql_synchronous_standby_names": (f"ANY 1 ({', '.join(standbys)})" if synchronous else ""),
+        # A standby that never comes back must not fill the primary's disk with retained WAL.
+        "postgresql_max_slot_wal_keep_size": "20GB" if ctx.env == "production" else "1GB",
+        "postgresql_hba": _hba(plan, host, peers),
+    }
