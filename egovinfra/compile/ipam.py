@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from netaddr import IPAddress, IPNetwork
-
 from egovinfra.compile.addresses import (
+    Prefix,
     contains,
     find_overlaps,
+    ip_str,
     nth_address,
     nth_subnet,
+    parse_ip,
     subnet_count,
     usable,
 )
@@ -43,10 +44,10 @@ class AddressPlan:
 class _Pools:
     def __init__(self, topo: Topology, problems: ProblemList) -> None:
         a = topo.addressing
-        self.dc = IPNetwork(a.datacenters)
-        self.site = IPNetwork(a.sites)
-        self.wan = IPNetwork(a.wan)
-        self.mgmt = IPNetwork(a.management)
+        self.dc = Prefix.parse(a.datacenters)
+        self.site = Prefix.parse(a.sites)
+        self.wan = Prefix.parse(a.wan)
+        self.mgmt = Prefix.parse(a.management)
         named = [(self.dc, "datacenters"), (self.site, "sites"), (self.wan, "wan"), (self.mgmt, "management")]
         for first, second in find_overlaps([(n, k) for n, k in named]):
             problems.add(
@@ -58,16 +59,14 @@ class _Pools:
                 f"management pool {self.mgmt} is too small to mirror the datacenter pool {self.dc}",
                 f"use a management pool of /{self.dc.prefixlen - 1} or larger",
             )
-        halves = list(self.mgmt.subnet(self.mgmt.prefixlen + 1)) if self.mgmt.prefixlen < 32 else [self.mgmt]
-        self.mgmt_dc = halves[0]
-        self.mgmt_sites = halves[-1]
+        self.mgmt_dc, self.mgmt_sites = self.mgmt.halves()
 
 
 def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
     """Derive every address of `topo`, recording exhaustion, overrides out of pool and overlaps."""
     pools = _Pools(topo, problems)
     a = topo.addressing
-    owned: list[tuple[IPNetwork, object]] = []
+    owned: list[tuple[Prefix, object]] = []
     datacenters: list[Datacenter] = []
     hosts: list[Host] = []
     for name, _ in sorted(topo.datacenters.items(), key=lambda kv: kv[1].id):
@@ -93,7 +92,7 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
         if lan is None or wan is None:
             continue
         owned.append((lan, (*path, "lan" if site.lan else "id")))
-        owned.append((IPNetwork(wan.cidr), (*path, "wan_address" if site.wan_address else "id")))
+        owned.append((Prefix.parse(wan.cidr), (*path, "wan_address" if site.wan_address else "id")))
         built_site = _site(topo, name, lan, wan, pools, problems)
         if built_site is not None:
             sites.append(built_site[0])
@@ -111,34 +110,34 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
 
 def _derive(
     override: str | None,
-    pool: IPNetwork,
+    pool: Prefix,
     prefix: int,
     index: int,
     override_path: YamlPath,
     id_path: YamlPath,
     what: str,
     problems: ProblemList,
-) -> IPNetwork | None:
+) -> Prefix | None:
     """An override checked against its pool, or the index-th subnet of the pool."""
     if override is not None:
-        net = IPNetwork(override)
+        net = Prefix.parse(override)
         if not contains(pool, net):
             problems.add(override_path, f"{net} is outside the {what} pool {pool}")
             return None
         return net
-    net = nth_subnet(pool, prefix, index)
-    if net is None:
+    derived = nth_subnet(pool, prefix, index)
+    if derived is None:
         problems.add(
             id_path,
             f"{what} pool {pool} is exhausted: id {index} needs /{prefix} number {index}, "
             f"the pool holds {subnet_count(pool, prefix)}",
             "enlarge the pool or lengthen the prefix",
         )
-    return net
+    return derived
 
 
 def _wan_link(
-    pool: IPNetwork,
+    pool: Prefix,
     prefix: int,
     index: int,
     override: str | None,
@@ -148,70 +147,72 @@ def _wan_link(
     problems: ProblemList,
 ) -> WanLink | None:
     if override is not None:
-        addr = IPAddress(override)
-        if not contains(pool, IPNetwork(f"{addr}/32")):
-            problems.add((*path, "wan_address"), f"{addr} is outside the WAN pool {pool}")
+        addr = parse_ip(override)
+        if not contains(pool, Prefix(addr, 32)):
+            problems.add((*path, "wan_address"), f"{ip_str(addr)} is outside the WAN pool {pool}")
             return None
-        net = IPNetwork(f"{addr}/{prefix}").cidr
+        net = Prefix.containing(addr, prefix)
     else:
-        if index >= subnet_count(pool, prefix) or (path[0] == "datacenters" and index >= 1 << 30):
+        link = nth_subnet(pool, prefix, index)
+        if link is None:
             problems.add(
                 (*path, "id"), f"WAN pool {pool} is exhausted: link {index} does not fit", "enlarge the WAN pool"
             )
             return None
-        net = nth_subnet(pool, prefix, index)
-        assert net is not None
-        addr = IPAddress(int(net.first) + (1 if prefix >= 31 else 2))
+        net = link
+        addr = net.first + (1 if prefix >= 31 else 2)
     provider_index = 0 if prefix >= 31 else 1
     provider = nth_address(net, provider_index)
     if provider == addr:
         provider = nth_address(net, provider_index + 1)
     if not usable(net, addr) or provider is None:
-        problems.add((*path, "wan_address"), f"{addr} is not a usable address of {net}")
+        problems.add((*path, "wan_address"), f"{ip_str(addr)} is not a usable address of {net}")
         return None
-    return WanLink(name, str(net), str(provider), str(addr), host)
+    return WanLink(name, str(net), ip_str(provider), ip_str(addr), host)
 
 
 def _host_address(
-    zone_net: IPNetwork, host_id: int, override: str | None, path: YamlPath, problems: ProblemList
-) -> IPAddress | None:
+    zone_net: Prefix, host_id: int, override: str | None, path: YamlPath, problems: ProblemList
+) -> int | None:
     if override is not None:
-        addr = IPAddress(override)
-        if not contains(zone_net, IPNetwork(f"{addr}/32")):
-            problems.add((*path, "address"), f"{addr} is outside the host's zone {zone_net}")
+        addr = parse_ip(override)
+        if not contains(zone_net, Prefix(addr, 32)):
+            problems.add((*path, "address"), f"{ip_str(addr)} is outside the host's zone {zone_net}")
             return None
-        if not usable(zone_net, addr) or int(addr) == int(zone_net.first) + 1:
+        if not usable(zone_net, addr) or addr == zone_net.first + 1:
             problems.add(
                 (*path, "address"),
-                f"{addr} is reserved in {zone_net}",
+                f"{ip_str(addr)} is reserved in {zone_net}",
                 "the first address is the zone gateway; network and broadcast are not hosts",
             )
             return None
         return addr
-    addr = nth_address(zone_net, host_id)
-    if addr is None or not usable(zone_net, addr):
+    derived = nth_address(zone_net, host_id)
+    if derived is None or not usable(zone_net, derived):
         problems.add(
             (*path, "id"),
             f"host id {host_id} does not fit in zone {zone_net}",
             f"ids run from 2 to {zone_net.size - 2}",
         )
         return None
-    return addr
+    return derived
 
 
-def _mgmt_for_dc(pools: _Pools, addr: IPAddress, path: YamlPath, problems: ProblemList) -> str | None:
-    offset = int(addr) - int(pools.dc.first)
+def _mgmt_for_dc(pools: _Pools, addr: int, path: YamlPath, problems: ProblemList) -> str | None:
+    offset = addr - pools.dc.first
     mgmt = nth_address(pools.mgmt_dc, offset)
     if offset < 0 or mgmt is None:
         problems.add(
-            path, f"no management address mirrors {addr}", "overridden addresses must stay in the datacenter pool"
+            path,
+            f"no management address mirrors {ip_str(addr)}",
+            "overridden addresses must stay in the datacenter pool",
         )
         return None
-    return str(mgmt)
+    return ip_str(mgmt)
 
 
 def _datacenter(
-    topo: Topology, name: str, pools: _Pools, problems: ProblemList, owned: list[tuple[IPNetwork, object]]
+    topo: Topology, name: str, pools: _Pools, problems: ProblemList, owned: list[tuple[Prefix, object]]
 ) -> tuple[Datacenter, list[Host]] | None:
     dc = topo.datacenters[name]
     a = topo.addressing
@@ -230,9 +231,9 @@ def _datacenter(
     if supernet is None or wan is None:
         return None
     owned.append((supernet, (*path, "prefix" if dc.prefix else "id")))
-    owned.append((IPNetwork(wan.cidr), (*path, "wan_address" if dc.wan_address else "id")))
-    zones: dict[str, tuple[Zone, IPNetwork]] = {}
-    zone_owned: list[tuple[IPNetwork, object]] = []
+    owned.append((Prefix.parse(wan.cidr), (*path, "wan_address" if dc.wan_address else "id")))
+    zones: dict[str, tuple[Zone, Prefix]] = {}
+    zone_owned: list[tuple[Prefix, object]] = []
     for zone_name, zone in sorted(dc.zones.items(), key=lambda kv: kv[1].index):
         zpath: YamlPath = (*path, "zones", zone_name)
         net = _derive(
@@ -248,8 +249,8 @@ def _datacenter(
         if net is None:
             continue
         zone_owned.append((net, (*zpath, "prefix" if zone.prefix else "index")))
-        gateway = str(nth_address(net, 1))
-        zones[zone_name] = (Zone(zone_name, name, zone.index, str(net.cidr), gateway, zone.description), net)
+        gateway = ip_str(net.first + 1)
+        zones[zone_name] = (Zone(zone_name, name, zone.index, str(net), gateway, zone.description), net)
     for first, second in find_overlaps(zone_owned):
         assert isinstance(first, tuple) and isinstance(second, tuple)
         problems.add(second, f"zone overlaps {'.'.join(map(str, first))}")
@@ -264,10 +265,10 @@ def _datacenter(
         addr = _host_address(net, host.id, host.address, hpath, problems)
         if addr is None:
             continue
-        if int(addr) in seen:
-            problems.add((*hpath, "address"), f"address {addr} is already used by '{seen[int(addr)]}'")
+        if addr in seen:
+            problems.add((*hpath, "address"), f"address {ip_str(addr)} is already used by '{seen[addr]}'")
             continue
-        seen[int(addr)] = host_name
+        seen[addr] = host_name
         mgmt = _mgmt_for_dc(pools, addr, hpath, problems)
         if mgmt is None:
             continue
@@ -275,27 +276,27 @@ def _datacenter(
         zone_if = Interface(
             "eth0",
             "zone",
-            f"{addr}/{net.prefixlen}",
-            str(net.cidr),
+            f"{ip_str(addr)}/{net.prefixlen}",
+            str(net),
             f"{name}-{host_zone.name}",
             None if is_hub else host_zone.gateway,
         )
         interfaces = [zone_if, _mgmt_interface(mgmt, pools)]
         routes: tuple[Route, ...] = ()
         if is_hub:
-            hub_inside = str(addr)
+            hub_inside = ip_str(addr)
             interfaces.insert(
                 1,
                 Interface(
                     "wan0",
                     "wan",
-                    f"{wan.endpoint_address}/{IPNetwork(wan.cidr).prefixlen}",
+                    f"{wan.endpoint_address}/{Prefix.parse(wan.cidr).prefixlen}",
                     wan.cidr,
                     wan.name,
                     wan.provider_address,
                 ),
             )
-            routes = (Route(str(supernet.cidr), host_zone.gateway),)
+            routes = (Route(str(supernet), host_zone.gateway),)
         hosts.append(
             Host(
                 name=f"{name}-{host_name}",
@@ -305,7 +306,7 @@ def _datacenter(
                 scope=name,
                 roles=host.roles,
                 zone=host.zone,
-                address=str(addr),
+                address=ip_str(addr),
                 mgmt_address=mgmt,
                 interfaces=tuple(interfaces),
                 routes=routes,
@@ -320,7 +321,7 @@ def _datacenter(
         id=dc.id,
         role=dc.role,
         title=dc.title,
-        supernet=str(supernet.cidr),
+        supernet=str(supernet),
         zones=tuple(z for z, _ in zones.values()),
         hub=hub_host,
         hub_inside=hub_inside,
@@ -333,16 +334,16 @@ def _datacenter(
 
 def _with_router_routes(dc: Datacenter, every: list[Datacenter], pools: _Pools) -> Datacenter:
     """The zone router sends the site pool and the other datacenters to the hub."""
-    destinations = [str(pools.site.cidr), *(o.supernet for o in every if o.name != dc.name)]
+    destinations = [str(pools.site), *(o.supernet for o in every if o.name != dc.name)]
     return replace(dc, router_routes=tuple(Route(d, dc.hub_inside) for d in destinations))
 
 
 def _mgmt_interface(mgmt: str, pools: _Pools) -> Interface:
-    return Interface("mgmt0", "mgmt", f"{mgmt}/{pools.mgmt.prefixlen}", str(pools.mgmt.cidr), "mgmt")
+    return Interface("mgmt0", "mgmt", f"{mgmt}/{pools.mgmt.prefixlen}", str(pools.mgmt), "mgmt")
 
 
 def _site(
-    topo: Topology, name: str, lan: IPNetwork, wan: WanLink, pools: _Pools, problems: ProblemList
+    topo: Topology, name: str, lan: Prefix, wan: WanLink, pools: _Pools, problems: ProblemList
 ) -> tuple[Site, list[Host]] | None:
     site = topo.sites[name]
     path: YamlPath = ("sites", name)
@@ -357,8 +358,8 @@ def _site(
     if WORKSTATION_BASE + site.workstations >= lan.size - 1:
         problems.add((*path, "workstations"), f"{site.workstations} workstations do not fit in {lan}")
         return None
-    gw_lan = str(nth_address(lan, 1))
-    wan_prefix = IPNetwork(wan.cidr).prefixlen
+    gw_lan = ip_str(lan.first + 1)
+    wan_prefix = Prefix.parse(wan.cidr).prefixlen
     managed = site.edge == "linux"
     gateway = Host(
         name=f"{name}-gw",
@@ -369,19 +370,19 @@ def _site(
         roles=("site_gateway",),
         zone=None,
         address=gw_lan,
-        mgmt_address=str(nth_address(mgmt_block, 1)),
+        mgmt_address=ip_str(mgmt_block.first + 1),
         interfaces=(
-            Interface("lan0", "lan", f"{gw_lan}/{lan.prefixlen}", str(lan.cidr), f"{name}-lan"),
+            Interface("lan0", "lan", f"{gw_lan}/{lan.prefixlen}", str(lan), f"{name}-lan"),
             Interface("wan0", "wan", f"{wan.endpoint_address}/{wan_prefix}", wan.cidr, wan.name, wan.provider_address),
-            _mgmt_interface(str(nth_address(mgmt_block, 1)), pools),
+            _mgmt_interface(ip_str(mgmt_block.first + 1), pools),
         ),
         managed=managed,
         description=site.title,
     )
     hosts = [gateway]
     for k in range(1, site.workstations + 1):
-        addr = str(nth_address(lan, WORKSTATION_BASE + k))
-        mgmt = str(nth_address(mgmt_block, 1 + k))
+        addr = ip_str(lan.first + WORKSTATION_BASE + k)
+        mgmt = ip_str(mgmt_block.first + 1 + k)
         hosts.append(
             Host(
                 name=f"{name}-ws{k}",
@@ -394,7 +395,7 @@ def _site(
                 address=addr,
                 mgmt_address=mgmt,
                 interfaces=(
-                    Interface("eth0", "lan", f"{addr}/{lan.prefixlen}", str(lan.cidr), f"{name}-lan", gw_lan),
+                    Interface("eth0", "lan", f"{addr}/{lan.prefixlen}", str(lan), f"{name}-lan", gw_lan),
                     _mgmt_interface(mgmt, pools),
                 ),
                 description=f"workstation at {site.title}",
@@ -405,7 +406,7 @@ def _site(
         id=site.id,
         title=site.title,
         kind=site.kind,
-        lan=str(lan.cidr),
+        lan=str(lan),
         gateway=gateway.name,
         lan_gateway=gw_lan,
         wan=wan,

@@ -8,7 +8,7 @@ from pathlib import Path
 from netaddr import IPAddress, IPNetwork
 
 from egovinfra.compile import compile_plan
-from egovinfra.compile.addresses import find_overlaps, nth_subnet
+from egovinfra.compile.addresses import Prefix, find_overlaps, nth_subnet
 from egovinfra.model import load_topology
 from tests.conftest import DEFAULT_TOPOLOGY
 from tests.support.synth import site_yaml
@@ -40,10 +40,11 @@ def test_no_two_prefixes_or_addresses_collide() -> None:
     plan = _plan()
     addresses = [i.ip for h in plan.hosts for i in h.interfaces]
     assert len(addresses) == len(set(addresses))
-    prefixes = [(IPNetwork(z.cidr), z.key) for dc in plan.datacenters for z in dc.zones]
-    prefixes += [(IPNetwork(s.lan), s.name) for s in plan.sites]
+    prefixes = [(Prefix.parse(z.cidr), z.key) for dc in plan.datacenters for z in dc.zones]
+    prefixes += [(Prefix.parse(s.lan), s.name) for s in plan.sites]
     prefixes += [
-        (IPNetwork(link.cidr), link.name) for link in [*(d.wan for d in plan.datacenters), *(s.wan for s in plan.sites)]
+        (Prefix.parse(link.cidr), link.name)
+        for link in [*(d.wan for d in plan.datacenters), *(s.wan for s in plan.sites)]
     ]
     assert find_overlaps(prefixes) == []
 
@@ -78,7 +79,7 @@ def test_removing_a_site_renumbers_nothing(tmp_path: Path) -> None:
 
 
 def test_nth_subnet_is_random_access_and_bounded() -> None:
-    pool = IPNetwork("10.64.0.0/10")
+    pool = Prefix.parse("10.64.0.0/10")
     assert str(nth_subnet(pool, 24, 0)) == "10.64.0.0/24"
     assert str(nth_subnet(pool, 24, 16383)) == "10.127.255.0/24"
     assert nth_subnet(pool, 24, 16384) is None
