@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +34,29 @@ def installed_children(daemon: h.Charon) -> set[str]:
     return set(_INSTALLED.findall(daemon.swanctl("--list-sas").stdout))
 
 
+class RenderedCharon(h.Charon):
+    """A charon that also reads the role's rendered strongswan.d/egovinfra.conf.
+
+    The harness picks the plugins itself (load_modular = no), so only the charon settings of
+    that file (reauthentication, retransmissions) take effect here, not its plugin `load`.
+    """
+
+    settings: Path | None = None
+
+    def write_config(self) -> None:
+        super().write_config()
+        if self.settings is not None:
+            conf = self.workdir / "strongswan.conf"
+            conf.write_text(conf.read_text() + f"include {self.settings}\n")
+
+
 @dataclass
 class Node:
     """A hub or gateway: its Plan host, its namespace and its charon."""
 
     host: Host
     ns: str
-    daemon: h.Charon
+    daemon: RenderedCharon
     expected: set[str] = field(default_factory=set)  # children that must reach INSTALLED
 
 
@@ -55,6 +72,7 @@ class VpnLab:
         self.wan = f"{prefix}wan"
         self.nodes: dict[str, Node] = {}
         self.extra: list[str] = []  # datacenter and workstation namespaces
+        self.processes: list[subprocess.Popen[bytes]] = []
 
     # -- wiring -------------------------------------------------------------------------
     def _ns(self, name: str) -> str:
@@ -121,7 +139,9 @@ class VpnLab:
             ns = self._ns(f"{self.prefix}{index}")
             self._wan_link(index, host, ns)
             self._inside(index, host, ns)
-            daemon = h.Charon(netns=ns, workdir=self.workdir / name)
+            daemon = RenderedCharon(netns=ns, workdir=self.workdir / name)
+            daemon.settings = self.workdir / f"{name}.strongswan.conf"
+            daemon.settings.write_bytes(self.tree[f"configs/{name}/etc/strongswan.d/egovinfra.conf"])
             self.nodes[name] = Node(host, ns, daemon)
         for node in self.nodes.values():
             node.expected = {
@@ -161,8 +181,15 @@ class VpnLab:
 
     # -- operation ----------------------------------------------------------------------
     def load_all(self) -> None:
-        """`swanctl --load-all` on every node, hubs first (they only trap)."""
-        for node in self.nodes.values():
+        """`swanctl --load-all` on every node, those that only respond first.
+
+        An initiator whose peer has not loaded its side yet gets NO_PROPOSAL_CHOSEN and waits
+        for its trap; loading responders first measures the bring-up itself.
+        """
+        def initiated(node: Node) -> int:
+            return sum(c.initiator for c in self.plan.vpn.connections(node.host.name))
+
+        for node in sorted(self.nodes.values(), key=initiated):
             node.daemon.swanctl("--load-all", "--noprompt")
 
     def missing(self) -> dict[str, set[str]]:
@@ -187,6 +214,13 @@ class VpnLab:
                 raise TimeoutError(f"not installed after {timeout}s: {lacking}")
             time.sleep(0.05)
 
+    def spawn(self, ns: str, cmd: list[str]) -> subprocess.Popen[bytes]:
+        """Start `cmd` in namespace `ns`; it is stopped by PID when the lab closes."""
+        process = subprocess.Popen(["ip", "netns", "exec", ns, *cmd], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        self.processes.append(process)
+        return process
+
     def apply_nftables(self) -> None:
         """Load each host's rendered nftables.conf (the policy compiler's) in its namespace."""
         for node in self.nodes.values():
@@ -198,6 +232,10 @@ class VpnLab:
         """Stop every charon by PID, then delete every namespace this lab made."""
         for node in self.nodes.values():
             node.daemon.stop()
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=5)
         for ns in [*self.extra, *(n.ns for n in self.nodes.values()), self.wan]:
             if ns in h.namespaces(ns):
                 h.delete_namespace(ns)

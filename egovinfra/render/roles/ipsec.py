@@ -57,5 +57,9 @@ def ipsec_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "ipsec_certificate": certificate_name(host),
         # Overlapping SAs while reauthenticating: a rotated certificate leaves no traffic gap.
         "ipsec_make_before_break": True,
+        # Dead peer detection: dpd_delay, then these retransmissions (docs/intranet.md).
+        "ipsec_retransmit_tries": 4,
+        "ipsec_retransmit_timeout": 2.0,
+        "ipsec_retransmit_base": 1.5,
         "ipsec_connections": [connection_vars(c) for c in connections],
     }
