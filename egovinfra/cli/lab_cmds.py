@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +16,11 @@ from rich.table import Table
 from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import TopologyArg, load_plan
 from egovinfra.lab import api
+from egovinfra.lab.access import lab_access
+from egovinfra.lab.errors import LabError
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
+from egovinfra.verify import report, runner
+from egovinfra.verify.context import LabContext
 
 lab = typer.Typer(help="Run the platform locally: image, up, status, ssh, down.", no_args_is_help=True)
 app.add_typer(lab, name="lab")
@@ -78,3 +85,56 @@ def ssh(
     plan = load_plan(path)
     argv = api.ssh_command(plan.name, host, lab_dir=lab_dir, command=list(ctx.args))
     os.execvp(argv[0], argv)
+
+
+Reports = Annotated[Path, typer.Option("--reports", help="where the JUnit XML and JSON reports go")]
+
+
+def _converge_again(inventory: Path, lab_dir: Path, reports: Path) -> Path:
+    """Converge the lab once more (the idempotence run); return its summary.json."""
+    runs = reports / "converge"
+    before = set(runs.glob("*/summary.json")) if runs.exists() else set()
+    argv = [sys.executable, "-m", "egovinfra", "converge", "--inventory", str(inventory)]
+    argv += ["--lab-dir", str(lab_dir), "--reports", str(runs)]
+    console.print("converging again: a converged lab must report changed=0")
+    subprocess.run(argv, check=False)
+    after = set(runs.glob("*/summary.json")) - before
+    if not after:
+        raise LabError(f"the converge of {inventory} left no summary in {runs}")
+    return max(after, key=lambda p: p.stat().st_mtime)
+
+
+@lab.command()
+def verify(
+    path: TopologyArg = None,
+    lab_dir: LabDir = None,
+    reports: Reports = Path("reports"),
+    inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
+    converge: Annotated[bool, typer.Option(help="converge again first and require changed=0")] = True,
+    suite: Annotated[list[str] | None, typer.Option(help=f"only these suites ({', '.join(runner.SUITES)})")] = None,
+    keyword: Annotated[str | None, typer.Option("-k", help="pytest -k expression, e.g. minfi")] = None,
+) -> None:
+    """Check the lab against the intent: reachability with real packets, IPsec SAs, no cleartext
+    on the WAN, PostgreSQL streaming, DNS, idempotence. Table on screen, JUnit XML in reports/."""
+    plan = load_plan(path)
+    access = lab_access(plan.name, lab_dir)
+    summary = _converge_again(inventory, access.lab_dir, reports / "verify") if converge else None
+    ctx = LabContext(
+        topology=str(path.absolute()) if path else None,
+        lab_dir=str(access.lab_dir),
+        mgmt_ns=access.mgmt_ns,
+        wan_ns=access.wan_ns,
+        operator_key=str(access.operator_key),
+        known_hosts=str(access.known_hosts),
+        hosts=access.hosts(),
+        converge_summary=str(summary.absolute()) if summary else None,
+    )
+    start = time.monotonic()
+    result = runner.run(ctx, reports, suites=suite or runner.SUITES, keyword=keyword)
+    console.print(report.summary_table(result))
+    failures = report.failures_table(result)
+    if failures is not None:
+        console.print(failures)
+    console.print(f"verify took {time.monotonic() - start:.1f} s; JUnit XML in {result.junit}")
+    if not result.ok:
+        raise typer.Exit(1)

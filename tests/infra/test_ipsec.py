@@ -1,0 +1,52 @@
+"""Every tunnel the intent calls for (each ministry site to each datacenter, and between the
+datacenters) has its IKE_SA established and its CHILD_SA installed, on both ends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from testinfra.host import Host as InfraHost
+
+from egovinfra.compile.plan import Plan
+from egovinfra.compile.vpn.model import Connection, Tunnel
+from egovinfra.verify.context import LabContext
+from egovinfra.verify.swanctl import installed, parse_sas
+from tests.infra.support import context_of, lab_plan
+
+
+def intended_tunnels(plan: Plan) -> list[Tunnel]:
+    """Tunnels between the hosts the intent joins: every site gateway with every hub, and the hubs together."""
+    hubs = {dc.name: dc.hub for dc in plan.datacenters}
+    wanted = {frozenset((s.gateway, hub)) for s in plan.sites for hub in hubs.values()}
+    wanted |= {frozenset(hubs.values())} if len(hubs) > 1 else set()
+    found = [t for t in plan.vpn.tunnels if frozenset(e.host for e in t.ends) in wanted]
+    assert len(found) == len(wanted), "the Plan lacks tunnels the intent calls for"
+    return found
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per tunnel end."""
+    if "end" in metafunc.fixturenames:
+        plan = lab_plan(context_of(metafunc.config).topology)
+        ends = [(t, e) for t in intended_tunnels(plan) for e in t.ends]
+        metafunc.parametrize("end", ends, ids=[f"{t.name}@{e.host}" for t, e in ends])
+
+
+def test_sa_installed(end: tuple[Tunnel, Connection], lab: LabContext, hosts: Callable[[str], InfraHost]) -> None:
+    """ESTABLISHED IKE_SA, INSTALLED CHILD_SAs with the selectors the Plan gives this end."""
+    tunnel, conn = end
+    absent = [e.host for e in tunnel.ends if e.host not in lab.hosts]
+    if absent:
+        pytest.skip(f"{', '.join(absent)} not run in the lab (vendor edge): its tunnel cannot come up")
+    listing = hosts(conn.host).run("swanctl --list-sas --ike %s", conn.name)
+    assert listing.rc == 0, f"{conn.host}: swanctl --list-sas failed: {listing.stderr}"
+    sas = parse_sas(listing.stdout)
+    for child in conn.children:
+        sa = installed(sas, conn.name, child.name)
+        assert sa is not None, (
+            f"tunnel {tunnel.name} on {conn.host}: no installed CHILD_SA {child.name} "
+            f"(states: {[(i.state, [(c.name, c.state) for c in i.children]) for i in sas]})"
+        )
+        assert sorted(sa.local_ts) == sorted(child.local_ts), f"{tunnel.name} on {conn.host}: local selectors"
+        assert sorted(sa.remote_ts) == sorted(child.remote_ts), f"{tunnel.name} on {conn.host}: remote selectors"
