@@ -29,6 +29,25 @@ _INSTALLED = re.compile(r"^\s+(\S+): #\d+, reqid \d+, INSTALLED,", re.MULTILINE)
 _CA_NAMES = ("root", "issuing")
 
 
+_LOG_TIME = r"^(\d\d):(\d\d):(\d\d\.\d{3}) \d+\[\w+\] "
+_ESTABLISHED = re.compile(_LOG_TIME + r"CHILD_SA (\S+)\{\d+\} established", re.MULTILINE)
+_ADDED = re.compile(_LOG_TIME + r"added vici connection", re.MULTILINE)
+
+
+def _seconds(hours: str, minutes: str, seconds: str) -> float:
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def log_times(daemon: h.Charon) -> tuple[float | None, dict[str, float]]:
+    """From the daemon's log, in seconds since midnight: when its first connection was loaded,
+    and when each CHILD_SA was last established (a swanctl call costs ~0.25 s; the log's
+    millisecond timestamps measure bring-up without polling overhead)."""
+    text = daemon.log.read_text(errors="replace")
+    added = _ADDED.search(text)
+    established = {m.group(4): _seconds(*m.group(1, 2, 3)) for m in _ESTABLISHED.finditer(text)}
+    return (_seconds(*added.group(1, 2, 3)) if added else None), established
+
+
 def installed_children(daemon: h.Charon) -> set[str]:
     """Names of the CHILD_SAs this daemon has installed."""
     return set(_INSTALLED.findall(daemon.swanctl("--list-sas").stdout))
@@ -73,10 +92,12 @@ class VpnLab:
         self.nodes: dict[str, Node] = {}
         self.extra: list[str] = []  # datacenter and workstation namespaces
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.created: list[str] = []  # every namespace, in creation order
 
     # -- wiring -------------------------------------------------------------------------
     def _ns(self, name: str) -> str:
         h.run(["ip", "netns", "add", name])
+        self.created.append(name)
         h.run(["ip", "link", "set", "lo", "up"], netns=name)
         return name
 
@@ -131,6 +152,7 @@ class VpnLab:
 
     def build(self) -> None:
         """Create every namespace and link; start one charon per hub and gateway."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self._ns(self.wan)
         h.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"], netns=self.wan)
         hubs = [dc.hub for dc in self.plan.datacenters]
@@ -236,7 +258,7 @@ class VpnLab:
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=5)
-        for ns in [*self.extra, *(n.ns for n in self.nodes.values()), self.wan]:
+        for ns in reversed(self.created):
             if ns in h.namespaces(ns):
                 h.delete_namespace(ns)
 
