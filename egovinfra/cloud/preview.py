@@ -26,7 +26,7 @@ from pulumi.runtime.sync_await import _sync_await
 from egovinfra.cloud import program
 from egovinfra.cloud.errors import CloudError
 
-PROJECT = "egovinfra-datacenter"
+PROJECT = "egovinfra"  # the name in stacks/datacenter/Pulumi.yaml: config keys are egovinfra:*
 PREVIEW_PSK = "preview-only-not-a-key"  # VPNaaS needs a key; the preview never shows it
 SECRET_INPUTS = frozenset({"psk"})
 
@@ -87,11 +87,12 @@ class _Mocks(pulumi_mocks.Mocks):
             state["address"] = args.inputs.get("address") or self._next_address()
         elif token == "openstack:vpnaas/service:Service":
             state["externalV4Ip"] = self._next_address()
-        return f"{args.name}-id", state
+        kind = token.rsplit(":", 1)[-1].lower()
+        return f"{kind}-{args.name}-id", state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         name = args.args.get("name", "lookup")
-        return {"id": f"{name}-id", "name": name}, []
+        return {"id": f"network-{name}-id", "name": name}, []
 
     def _next_address(self) -> str:
         with self._lock:
@@ -135,13 +136,16 @@ def _quiet_loop_finalizers() -> Iterator[None]:
 
 
 def config_for(datacenter: str, topology: str | None, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """The stack configuration a preview runs with (`egovinfra:` keys, values as Pulumi stores them)."""
+    """The stack configuration a preview runs with (`egovinfra:` keys, values as Pulumi stores them).
+
+    `extra` overrides; a None value removes the key.
+    """
     values: dict[str, Any] = {"datacenter": datacenter, "vpnPsk": PREVIEW_PSK}
     if topology is not None:
         values["topology"] = topology
     values.update(extra or {})
     return {f"{program.CONFIG_NAMESPACE}:{k}": v if isinstance(v, str) else json.dumps(v)
-            for k, v in values.items()}
+            for k, v in values.items() if v is not None}
 
 
 def run_preview(datacenter: str, topology: str | None = None,

@@ -1,0 +1,132 @@
+"""Commands for the Pulumi stacks: preview (offline, under mocks), stacks, stack-outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from egovinfra.cli import app
+from egovinfra.cli.topology_cmds import Format, TopologyArg, load_plan
+from egovinfra.errors import EgovinfraError
+from egovinfra.render.pulumi import HEADER, OWNED_KEYS, dump_stack_file, render_stack_config
+
+# Piped output (CI logs) gets wide rows instead of columns folded to 80 characters.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
+
+
+@app.command()
+def preview(
+    path: TopologyArg = None,
+    datacenter: Annotated[
+        str, typer.Option("--datacenter", help="datacenter name or role (primary, secondary)")] = "primary",
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """What the datacenter's stack would create, without a cloud: the program under Pulumi's mocks.
+
+    Exits 2 when the previewed resources disagree with the Plan (addresses, policy, crypto).
+    """
+    # Pulumi is imported here only: the other commands stay quick to start.
+    from egovinfra.cloud.audit import audit
+    from egovinfra.cloud.openstack.datacenter import select_datacenter
+    from egovinfra.cloud.preview import run_preview
+    from egovinfra.cloud.summary import preview_rows
+
+    plan = load_plan(path)
+    dc = select_datacenter(plan, datacenter)
+    result = run_preview(dc.name, str(path) if path is not None else None)
+    rows = preview_rows(result)
+    counts = result.counts()
+    custom = sum(1 for r in result.resources if r.custom)
+    if fmt is Format.json:
+        doc = {"datacenter": dc.name, "role": dc.role, "resources": rows, "outputs": result.outputs,
+               "counts": dict(sorted(counts.items())), "total": len(result.resources), "cloud_resources": custom}
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+    else:
+        table = Table("type", "name", "key inputs", title=f"{plan.name}: datacenter {dc.name} ({dc.role})")
+        for row in rows:
+            table.add_row(row["type"], row["name"], row["inputs"])
+        out.print(table)
+        for token, count in sorted(counts.items()):
+            out.print(f"{count:5d}  {token}")
+        out.print(f"{len(result.resources)} resources: {custom} in the cloud, "
+                  f"{len(result.resources) - custom} components")
+    problems = audit(result, plan, dc)
+    if problems:
+        raise EgovinfraError("the previewed stack disagrees with the Plan:\n  " + "\n  ".join(problems))
+
+
+def _write_atomic(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    os.replace(tmp, target)
+
+
+def _kept_config(existing: Path) -> dict[str, Any]:
+    """What `pulumi config set` added to a stack file (every key the renderer does not own)."""
+    if not existing.exists():
+        return {}
+    try:
+        data = yaml.safe_load(existing.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise EgovinfraError(f"{existing}: not YAML ({exc}); fix or remove it") from None
+    config = data.get("config") or {} if isinstance(data, dict) else {}
+    return {k: v for k, v in config.items() if k not in OWNED_KEYS}
+
+
+@app.command()
+def stacks(
+    path: TopologyArg = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="the Pulumi project folder")] = Path("stacks/datacenter"),
+) -> None:
+    """Write Pulumi.<stack>.yaml for every datacenter, keeping keys set with `pulumi config set`."""
+    plan = load_plan(path)
+    topology = os.path.relpath(path.resolve(), out_dir.resolve()) if path is not None else None
+    for name, content in render_stack_config(plan, topology).items():
+        target = out_dir / name
+        rendered = yaml.safe_load(content)["config"]
+        merged = {**_kept_config(target), **rendered}
+        _write_atomic(target, dump_stack_file(merged) if merged != rendered else content)
+        out.print(f"wrote {target}")
+
+
+@app.command("stack-outputs")
+def stack_outputs(
+    files: Annotated[list[Path], typer.Argument(help="`pulumi stack output --json` of each datacenter stack")],
+    inventory_dir: Annotated[
+        Path, typer.Option("--inventory", help="the inventory folder, e.g. inventories/production")],
+    topology: Annotated[Path | None, typer.Option(help="topology folder (default: the embedded one)")] = None,
+) -> None:
+    """Merge stack outputs (instance ids, the VPN's public address) into an Ansible inventory.
+
+    Writes <inventory>/cloud-<datacenter>.yml, an inventory source Ansible reads beside hosts.yml;
+    refuses outputs whose addresses disagree with the Plan.
+    """
+    from egovinfra.cloud.outputs import cloud_inventory
+
+    plan = load_plan(topology)
+    if not (inventory_dir / "hosts.yml").exists():
+        raise EgovinfraError(f"{inventory_dir}: no hosts.yml; run `egovinfra inventory --out {inventory_dir}` first")
+    for file in files:
+        try:
+            data = json.loads(file.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise EgovinfraError(f"{file}: cannot read the stack outputs ({exc})") from None
+        merged = cloud_inventory(plan, data)
+        header = HEADER.replace("egovinfra stacks", "egovinfra stack-outputs").splitlines()[0] + "\n"
+        body = yaml.safe_dump(merged.data, sort_keys=True, default_flow_style=False)
+        target = inventory_dir / f"cloud-{merged.datacenter}.yml"
+        _write_atomic(target, ("---\n" + header + body).encode())
+        out.print(f"wrote {target}")
+        for note in merged.notes:
+            out.print(f"note: {note}", style="yellow")
