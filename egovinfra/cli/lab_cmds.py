@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,8 +16,9 @@ from rich.table import Table
 
 from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import TopologyArg, load_plan
-from egovinfra.lab import api
-from egovinfra.lab.access import lab_access
+from egovinfra.compile.plan import Plan
+from egovinfra.lab import api, drill, failover
+from egovinfra.lab.access import LabAccess, lab_access
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
 from egovinfra.verify import report, runner
@@ -94,10 +96,11 @@ def _converge_again(inventory: Path, lab_dir: Path, reports: Path) -> Path:
     """Converge the lab once more (the idempotence run); return its summary.json."""
     runs = reports / "converge"
     before = set(runs.glob("*/summary.json")) if runs.exists() else set()
-    argv = [sys.executable, "-m", "egovinfra", "converge", "--inventory", str(inventory)]
-    argv += ["--lab-dir", str(lab_dir), "--reports", str(runs)]
     console.print("converging again: a converged lab must report changed=0")
-    subprocess.run(argv, check=False)
+    try:
+        _egovinfra("converge", "--inventory", str(inventory), "--lab-dir", str(lab_dir), "--reports", str(runs))
+    except LabError as exc:
+        console.print(f"[yellow]{exc}[/yellow]")  # the idempotence suite reports it
     after = set(runs.glob("*/summary.json")) - before
     if not after:
         raise LabError(f"the converge of {inventory} left no summary in {runs}")
@@ -138,3 +141,100 @@ def verify(
     console.print(f"verify took {time.monotonic() - start:.1f} s; JUnit XML in {result.junit}")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _egovinfra(*args: str) -> None:
+    """Run an egovinfra command (a converge) as a child; its tools live next to this interpreter."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run([sys.executable, "-m", "egovinfra", *args], env=env, check=False)
+    if done.returncode != 0:
+        raise LabError(f"egovinfra {' '.join(args)}: exit {done.returncode}")
+
+
+def _actions(plan: Plan, access: LabAccess, inventory: Path, reports: Path) -> failover.Actions:
+    lab_dir = str(access.lab_dir)
+    runs = str(reports / "failover" / "converge")
+    common = ("--inventory", str(inventory), "--lab-dir", lab_dir, "--reports", runs)
+    drill_plan_ = drill.drill_plan(plan)
+
+    def switch_dns(datacenter: str, hosts: tuple[str, ...]) -> None:
+        _egovinfra(
+            "converge",
+            "playbooks/dns-failover.yml",
+            *common,
+            "--limit",
+            ",".join(hosts),
+            "-e",
+            f"dns_active_datacenter={datacenter}",
+        )
+
+    def restore() -> None:
+        family = access.prefix.rsplit("-", 1)[0]
+        api.up(plan, lab_dir=access.lab_dir, family=family, console=console)
+
+    def reseed(host: str) -> None:
+        pair = f"{drill_plan_.primary_db.name},{host}"
+        _egovinfra("converge", "playbooks/postgresql.yml", *common, "--limit", pair, "-e", "postgresql_reseed=true")
+
+    return failover.Actions(switch_dns=switch_dns, restore=restore, reseed=reseed)
+
+
+@lab.command(name="failover")
+def failover_cmd(
+    path: TopologyArg = None,
+    lab_dir: LabDir = None,
+    reports: Reports = Path("reports"),
+    inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
+    client: Annotated[str | None, typer.Option(help="the writing client (default: chosen from the flows)")] = None,
+) -> None:
+    """Lose the primary datacenter while a client writes; fail over; report RTO and RPO."""
+    plan = load_plan(path)
+    access = lab_access(plan.name, lab_dir)
+    chosen = drill.drill_plan(plan, client)
+    result = failover.failover(
+        access,
+        chosen,
+        _actions(plan, access, inventory, reports),
+        replication_mode=plan.replication_mode,
+        say=console.print,
+    )
+    reports.mkdir(parents=True, exist_ok=True)
+    out = reports / "failover.json"
+    out.write_text(json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n")
+    table = Table("measure", "value", title=f"failover of {result.lost_datacenter} ({result.replication_mode})")
+    rows = [
+        ("client → service", f"{result.client} → {result.service_name}"),
+        *[(f"step: {name}", f"{seconds:.1f} s") for name, seconds in result.steps.items()],
+        ("writes acknowledged before / after the loss", f"{result.acked_before} / {result.acked_after}"),
+        ("failed write attempts", str(result.failed_writes)),
+        ("RTO (loss → first acknowledged write)", f"{result.rto_seconds:.1f} s"),
+        ("RPO (acknowledged records missing)", f"{result.rpo_records} records, {result.rpo_seconds:.1f} s"),
+        ("new primary", result.new_primary),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"report in {out}; `egovinfra lab failback` returns to {result.lost_datacenter}")
+
+
+@lab.command(name="failback")
+def failback_cmd(
+    path: TopologyArg = None,
+    lab_dir: LabDir = None,
+    reports: Reports = Path("reports"),
+    inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
+) -> None:
+    """Bring the primary datacenter back and return the service to it."""
+    plan = load_plan(path)
+    access = lab_access(plan.name, lab_dir)
+    steps = failover.failback(
+        lambda: lab_access(plan.name, lab_dir),
+        drill.drill_plan(plan),
+        _actions(plan, access, inventory, reports),
+        say=console.print,
+    )
+    table = Table("step", "seconds", title="failback")
+    for name, seconds in steps.items():
+        table.add_row(name, f"{seconds:.1f}")
+    console.print(table)
+    (reports / "failback.json").write_text(json.dumps(steps, indent=2) + "\n")

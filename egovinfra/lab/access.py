@@ -50,13 +50,23 @@ class LabAccess:
         """Inventory name -> management address, for every host the lab started."""
         return {h.name: h.mgmt_address for h in self.state.hosts}
 
-    def ssh(self, host: str, command: str, *, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-        """Run the shell ``command`` as root on ``host``; the exit code is the caller's to judge."""
+    def ssh(
+        self, host: str, command: str, *, timeout: float = 60.0, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the shell ``command`` as root on ``host`` (``input_text`` on its stdin); the exit
+        code is the caller's to judge."""
         address = self.hosts().get(host)
         if address is None:
             raise LabError(f"lab {self.name!r} has no host {host!r}")
         argv = [*ssh_argv(self.mgmt_ns, self.operator_key, self.known_hosts, address), "--", command]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(argv, input=input_text, capture_output=True, text=True, timeout=timeout, check=False)
+
+    def must(self, host: str, command: str, *, timeout: float = 60.0, input_text: str | None = None) -> str:
+        """Like `ssh`, but a non-zero exit is a LabError naming the host and the command."""
+        done = self.ssh(host, command, timeout=timeout, input_text=input_text)
+        if done.returncode != 0:
+            raise LabError(f"{host}: {command}: exit {done.returncode}: {(done.stderr or done.stdout).strip()}")
+        return done.stdout
 
 
 def lab_access(name: str, lab_dir: Path | None = None) -> LabAccess:

@@ -77,9 +77,7 @@ def _allowed(plan: Plan) -> dict[tuple[str, str, str], str]:
     return found
 
 
-def _services_rows(
-    plan: Plan, ep: Endpoint, allowed: dict[tuple[str, str, str], str]
-) -> list[Expectation]:
+def _services_rows(plan: Plan, ep: Endpoint, allowed: dict[tuple[str, str, str], str]) -> list[Expectation]:
     """One row per host and port offered there; a port that two services share (mail and
     mail-backend on tcp/25) is allowed when either service's flow allows the source."""
     by_packet: dict[tuple[str, Protocol, int | None], list[tuple[str, str | None]]] = {}
@@ -88,9 +86,7 @@ def _services_rows(
             flow = allowed.get((ep.name, host_name, service.name))
             for port in service.ports:
                 number = None if port.protocol == "icmp" else port.first
-                by_packet.setdefault((host_name, port.protocol, number), []).append(
-                    (service.name, flow)
-                )
+                by_packet.setdefault((host_name, port.protocol, number), []).append((service.name, flow))
     rows: list[Expectation] = []
     for (host_name, protocol, number), offers in by_packet.items():
         host = plan.host(host_name)
@@ -140,9 +136,7 @@ def _lateral_rows(plan: Plan, ep: Endpoint) -> list[Expectation]:
 
 def _management_rows(plan: Plan, ep: Endpoint) -> list[Expectation]:
     return [
-        Expectation(
-            ep.name, ep.kind, None, h.name, h.mgmt_address, "management", "tcp", 22, True, None
-        )
+        Expectation(ep.name, ep.kind, None, h.name, h.mgmt_address, "management", "tcp", 22, True, None)
         for h in plan.hosts
         if h.managed
     ]

@@ -1,0 +1,367 @@
+"""The failover drill: lose the primary datacenter while a client writes, fail over, measure.
+
+1. A client (see `drill.py`) writes numbered records through the service name
+   (``postgresql.<domain>``, resolved at every reconnection against the intranet's DNS servers
+   in the order clients list them), one every 100 ms, and logs each acknowledgement.
+2. The primary datacenter is lost at once: its WAN link is cut in the WAN router, every host's
+   container init is SIGKILLed (a power cut: no clean shutdown) and its interfaces go down.
+3. The failover runs as designed (`docs` of the postgresql and dns roles): the standby is
+   promoted, it stops waiting for a synchronous standby that no longer exists, and the service
+   names are switched to the secondary datacenter (`playbooks/dns-failover.yml`).
+4. RTO: from the loss to the first acknowledged write after it. RPO: acknowledged records the
+   new primary does not have (0 expected with synchronous replication).
+
+`failback` brings the datacenter back, re-seeds its database as a standby of the new primary,
+switches over (clean shutdown of the secondary, promotion of the original primary), switches the
+names back and re-seeds the secondary with the role.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from egovinfra.lab import procs
+from egovinfra.lab.access import LabAccess
+from egovinfra.lab.drill import DrillPlan
+from egovinfra.lab.errors import LabError
+from egovinfra.lab.names import ifname
+from egovinfra.lab.netns import ip, ip_json
+
+DRILL_DIR = "/root/.egovinfra-drill"
+DATABASE = "drill"
+ROLE = "drill"
+PG = "runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1"
+SERVICE = "postgresql@15-main"
+DATA = "/var/lib/postgresql/15/main"
+SECRET = "/var/lib/postgresql/.egovinfra/replication.secret"
+INTERVAL = 0.1
+
+# Runs on the client: resolves the service name like a stub resolver (each server in turn, 1 s
+# each, no cache), writes one numbered row per interval in autocommit, logs "ack|fail N time
+# address". TCP timeouts are short so a write to a lost server fails in seconds, not minutes.
+WRITER = r"""
+import os, socket, struct, sys, time
+import psycopg2
+name, servers, password_file, log, stop, interval, database, user = sys.argv[1:9]
+password = open(password_file).read().strip()
+interval = float(interval)
+
+def resolve():
+    query = struct.pack(">HHHHHH", os.getpid() & 0xFFFF, 0x0100, 1, 0, 0, 0)
+    query += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+    for server in servers.split(","):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(1.0)
+            try:
+                s.sendto(query, (server, 53))
+                data = s.recv(2048)
+            except OSError:
+                continue
+        count, at = struct.unpack(">H", data[6:8])[0], len(query)
+        for _ in range(count):
+            at += 2 if data[at] & 0xC0 else data.index(b"\0", at) + 1 - at
+            rtype, _, _, length = struct.unpack(">HHIH", data[at:at + 10])
+            at += 10
+            if rtype == 1 and length == 4:
+                return socket.inet_ntoa(data[at:at + 4])
+            at += length
+    return None
+
+n, conn, address = 0, None, None
+with open(log, "a", buffering=1) as out:
+    while not os.path.exists(stop):
+        n += 1
+        try:
+            if conn is None:
+                address = resolve()
+                if address is None:
+                    raise OSError("no DNS answer")
+                conn = psycopg2.connect(host=address, dbname=database, user=user, password=password,
+                                        connect_timeout=2, tcp_user_timeout=2000, keepalives=1,
+                                        keepalives_idle=1, keepalives_interval=1, keepalives_count=2,
+                                        application_name="egovinfra-drill")
+                conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO writes (seq) VALUES (%s)", (n,))
+            out.write(f"ack {n} {time.time():.3f} {address}\n")
+        except Exception as exc:
+            out.write(f"fail {n} {time.time():.3f} {address} {type(exc).__name__}\n")
+            if conn is not None:
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+            conn = None
+            time.sleep(0.2)
+        time.sleep(interval)
+"""
+
+
+@dataclass
+class FailoverReport:
+    """What the drill measured. Times are seconds; ``*_at`` are wall-clock (shared by all hosts)."""
+
+    client: str
+    service_name: str
+    replication_mode: str
+    lost_datacenter: str
+    new_primary: str
+    lost_at: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # step -> seconds it took
+    acked_before: int = 0
+    acked_after: int = 0
+    failed_writes: int = 0
+    last_ack_before: float = 0.0
+    first_ack_after: float = 0.0
+    rto_seconds: float = 0.0
+    lost_records: list[int] = field(default_factory=list)
+    rpo_records: int = 0
+    rpo_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the drill asks of the layer above (Ansible runs, lab restarts)."""
+
+    switch_dns: Callable[[str, tuple[str, ...]], None]  # (datacenter, DNS hosts to run on)
+    restore: Callable[[], None]  # restart the lost hosts and links
+    reseed: Callable[[str], None]  # re-seed a standby database host with the role
+
+
+def _psql(access: LabAccess, host: str, sql: str, database: str = "postgres", timeout: float = 60.0) -> str:
+    return access.must(host, f'{PG} -d {database} -c "{sql}"', timeout=timeout).strip()
+
+
+def _wait(what: str, check: Callable[[], bool], timeout: float, step: float = 0.5) -> float:
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > timeout:
+            raise LabError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(step)
+    return time.monotonic() - start
+
+
+def _streaming(access: LabAccess, primary: str, standby_address: str) -> bool:
+    sql = f"SELECT state FROM pg_stat_replication WHERE client_addr = '{standby_address}'"
+    return _psql(access, primary, sql) == "streaming"
+
+
+def _writes(access: LabAccess, host: str) -> list[tuple[str, int, float, str]]:
+    """The client's log: (ack|fail, number, time, address)."""
+    lines = access.must(host, f"cat {DRILL_DIR}/writes.log").splitlines()
+    out: list[tuple[str, int, float, str]] = []
+    for line in lines:
+        kind, number, at, address, *_ = line.split()
+        out.append((kind, int(number), float(at), address))
+    return out
+
+
+def _prepare(access: LabAccess, drill: DrillPlan) -> None:
+    """A database and a role for the drill on the primary; the client gets the password."""
+    password = secrets.token_hex(16)
+    primary = drill.primary_db.name
+    _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
+    _psql(access, primary, f"DROP ROLE IF EXISTS {ROLE}")
+    _psql(access, primary, f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'")
+    _psql(access, primary, f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
+    table = "CREATE TABLE writes (seq integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"
+    access.must(primary, f"{PG} -d {DATABASE} -c 'SET ROLE {ROLE}' -c '{table}'")
+    client = drill.client.name
+    access.must(
+        client,
+        f"rm -rf {DRILL_DIR} && mkdir -m 700 {DRILL_DIR} && cat > {DRILL_DIR}/password",
+        input_text=password + "\n",
+    )
+    access.must(client, f"cat > {DRILL_DIR}/writer.py", input_text=WRITER)
+
+
+def _start_writer(access: LabAccess, drill: DrillPlan) -> None:
+    servers = ",".join(h.address for h in drill.dns_servers)
+    args = [
+        drill.service_name,
+        servers,
+        f"{DRILL_DIR}/password",
+        f"{DRILL_DIR}/writes.log",
+        f"{DRILL_DIR}/stop",
+        str(INTERVAL),
+        DATABASE,
+        ROLE,
+    ]
+    access.must(
+        drill.client.name, f"setsid -f python3 {DRILL_DIR}/writer.py {' '.join(args)} </dev/null >/dev/null 2>&1"
+    )
+
+
+def _container_init(pid: int) -> int | None:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        first = children.read_text().split()
+    except OSError:
+        return None
+    return int(first[0]) if first else None
+
+
+def lose_datacenter(access: LabAccess, drill: DrillPlan) -> float:
+    """Cut the datacenter's WAN link, power its hosts off (SIGKILL of each container's init) and
+    take their interfaces down; return the wall-clock time of the loss."""
+    at = time.time()
+    ip(access.wan_ns, "link", "set", "dev", ifname(drill.lost_wan_link), "down")
+    machines = {h.name: h.machine for h in access.state.hosts}
+    pids = {p.machine: p.pid for p in access.state.processes}
+    for host in drill.lost_hosts:
+        machine = machines.get(host)
+        pid = pids.get(machine or "")
+        init = _container_init(pid) if pid and procs.alive(pid) else None
+        if init is not None:
+            os.kill(init, signal.SIGKILL)
+    for host in drill.lost_hosts:
+        machine = machines.get(host)
+        # the namespace outlives the container: without this its kernel would still answer
+        for link in ip_json(machine, "link", "show") if machine else []:
+            if link["ifname"] != "lo":
+                ip(machine or "", "link", "set", "dev", link["ifname"], "down")
+    return at
+
+
+def promote(access: LabAccess, host: str) -> None:
+    """Promote ``host`` and let it commit alone: its synchronous standby is gone."""
+    _psql(access, host, "SELECT pg_promote(true, 60)")
+    _psql(access, host, "ALTER SYSTEM SET synchronous_standby_names = ''")
+    _psql(access, host, "SELECT pg_reload_conf()")
+
+
+def failover(
+    access: LabAccess,
+    drill: DrillPlan,
+    actions: Actions,
+    *,
+    replication_mode: str,
+    warmup: int = 30,
+    settle: float = 5.0,
+    say: Callable[[str], None] = print,
+) -> FailoverReport:
+    """Run the drill; the primary datacenter stays lost afterwards (`failback` returns)."""
+    report = FailoverReport(
+        client=drill.client.name,
+        service_name=drill.service_name,
+        replication_mode=replication_mode,
+        lost_datacenter=drill.primary_dc,
+        new_primary=drill.standby_db.name,
+    )
+    primary, standby, client = drill.primary_db.name, drill.standby_db.name, drill.client.name
+    if not _streaming(access, primary, drill.standby_db.address):
+        raise LabError(f"{standby} does not stream from {primary}: converge the lab first")
+    _prepare(access, drill)
+    _start_writer(access, drill)
+    say(f"{client} writes to {drill.service_name} every {INTERVAL:.1f} s")
+    _wait(f"{warmup} writes from {client}", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= warmup, 120)
+
+    say(f"losing datacenter {drill.primary_dc}: {', '.join(drill.lost_hosts)} and its WAN link")
+    report.lost_at = lose_datacenter(access, drill)
+    start = time.monotonic()
+    promote(access, standby)
+    report.steps["promote standby"] = time.monotonic() - start
+    say(f"{standby} promoted in {report.steps['promote standby']:.1f} s; switching service names")
+    start = time.monotonic()
+    survivors = tuple(h.name for h in drill.dns_servers if h.scope != drill.primary_dc)
+    actions.switch_dns(drill.secondary_dc, survivors)
+    report.steps["switch DNS names"] = time.monotonic() - start
+
+    def resumed() -> bool:
+        return any(w[0] == "ack" and w[2] > report.lost_at for w in _writes(access, client))
+
+    _wait("writes to resume", resumed, 180)
+    time.sleep(settle)
+    access.must(client, f"touch {DRILL_DIR}/stop")
+    time.sleep(1.0)
+    writes = _writes(access, client)
+    acked = [w for w in writes if w[0] == "ack"]
+    before = [w for w in acked if w[2] <= report.lost_at]
+    after = [w for w in acked if w[2] > report.lost_at]
+    report.acked_before, report.acked_after = len(before), len(after)
+    report.failed_writes = sum(w[0] == "fail" for w in writes)
+    report.last_ack_before = before[-1][2] if before else 0.0
+    report.first_ack_after = after[0][2]
+    report.rto_seconds = round(report.first_ack_after - report.lost_at, 2)
+    present = {int(x) for x in _psql(access, standby, "SELECT seq FROM writes", DATABASE).split()}
+    report.lost_records = sorted(w[1] for w in acked if w[1] not in present)
+    report.rpo_records = len(report.lost_records)
+    lost_times = [w[2] for w in acked if w[1] in set(report.lost_records)]
+    report.rpo_seconds = round(report.lost_at - min(lost_times), 2) if lost_times else 0.0
+    return report
+
+
+def failback(
+    access_of: Callable[[], LabAccess],
+    drill: DrillPlan,
+    actions: Actions,
+    *,
+    say: Callable[[str], None] = print,
+) -> dict[str, float]:
+    """Return to the primary datacenter; return the seconds each step took."""
+    steps: dict[str, float] = {}
+    primary, standby = drill.primary_db.name, drill.standby_db.name
+
+    def timed(name: str, step: Callable[[], None]) -> None:
+        say(name)
+        start = time.monotonic()
+        step()
+        steps[name] = time.monotonic() - start
+
+    timed(f"restart {drill.primary_dc}", actions.restore)
+    access = access_of()  # the restart recorded new processes
+
+    def reseed_old_primary() -> None:
+        pgpass = "/var/lib/postgresql/.egovinfra/failback.pgpass"
+        source = drill.standby_db.address
+        access.must(primary, f"systemctl stop {SERVICE}")
+        access.must(
+            primary,
+            f"printf '{source}:5432:replication:replicator:%s\\n' \"$(cat {SECRET})\" > {pgpass} "
+            f"&& chown postgres:postgres {pgpass} && chmod 600 {pgpass}",
+        )
+        access.must(primary, f"rm -rf {DATA} && install -d -o postgres -g postgres -m 700 {DATA}")
+        conninfo = (
+            f"host={source} port=5432 user=replicator passfile={pgpass} application_name={primary.replace('-', '_')}"
+        )
+        access.must(
+            primary,
+            f"runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_basebackup "
+            f"--dbname='{conninfo}' --pgdata={DATA} --wal-method=stream --checkpoint=fast "
+            f"--write-recovery-conf --no-password",
+            timeout=600,
+        )
+        access.must(primary, f"systemctl start {SERVICE}")
+        _wait(f"{primary} streaming from {standby}", lambda: _streaming(access, standby, drill.primary_db.address), 120)
+
+    timed(f"re-seed {primary} as a standby of {standby}", reseed_old_primary)
+
+    def switch_over() -> None:
+        access.must(standby, f"systemctl stop {SERVICE}")  # a clean stop sends every WAL record
+        promote(access, primary)
+
+    timed(f"switch over to {primary}", switch_over)
+    every_dns = tuple(h.name for h in drill.dns_servers)
+    timed("switch DNS names back", lambda: actions.switch_dns(drill.primary_dc, every_dns))
+    timed(f"re-seed {standby} with the postgresql role", lambda: actions.reseed(standby))
+
+    def synchronous_again() -> None:
+        _psql(access, primary, "ALTER SYSTEM RESET synchronous_standby_names")
+        _psql(access, primary, "SELECT pg_reload_conf()")
+        access.must(primary, "rm -f /var/lib/postgresql/.egovinfra/failback.pgpass")
+        _wait(f"{standby} streaming from {primary}", lambda: _streaming(access, primary, drill.standby_db.address), 120)
+        _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
+        _psql(access, primary, f"DROP ROLE IF EXISTS {ROLE}")
+
+    timed("replication back to the topology's mode", synchronous_again)
+    return steps
