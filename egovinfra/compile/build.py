@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from netaddr import IPNetwork
 
+from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
 from egovinfra.compile.plan import Crypto, Plan, Pools
@@ -20,19 +21,30 @@ def compile_plan(topo: Topology) -> Plan:
     """Resolve a validated topology into a Plan; TopologyError lists every problem (unlocated)."""
     problems = ProblemList()
     addresses = plan_addresses(topo, problems)
+    directory = compile_directory(topo, problems)
     problems.raise_if_any()
     services = compile_services(topo, addresses)
     flows = compile_flows(topo, addresses, services)
     a = topo.addressing
     crypto = Crypto(
-        ike_proposals=topo.crypto.ike_proposals(), esp_proposals=topo.crypto.esp_proposals(),
-        ike_rekey=topo.crypto.ike_rekey, child_rekey=topo.crypto.child_rekey, dpd_delay=topo.crypto.dpd_delay,
+        ike_proposals=topo.crypto.ike_proposals(),
+        esp_proposals=topo.crypto.esp_proposals(),
+        ike_rekey=topo.crypto.ike_rekey,
+        child_rekey=topo.crypto.child_rekey,
+        dpd_delay=topo.crypto.dpd_delay,
     )
     plan = Plan(
-        name=topo.name, domain=topo.domain,
+        name=topo.name,
+        domain=topo.domain,
         pools=Pools(*(str(IPNetwork(p).cidr) for p in (a.datacenters, a.sites, a.wan, a.management))),
-        datacenters=addresses.datacenters, sites=addresses.sites, hosts=addresses.hosts,
-        services=services, flows=flows, replication_mode=topo.replication.mode, crypto=crypto,
+        datacenters=addresses.datacenters,
+        sites=addresses.sites,
+        hosts=addresses.hosts,
+        services=services,
+        flows=flows,
+        replication_mode=topo.replication.mode,
+        crypto=crypto,
+        directory=directory,
     )
     plan = replace(plan, policy=compile_policy(plan))
     return replace(plan, vpn=compile_vpn(plan))

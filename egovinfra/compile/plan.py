@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from egovinfra.compile.directory import Directory
 from egovinfra.compile.policy.model import Policy
 from egovinfra.compile.vpn.model import Vpn
 
@@ -223,6 +224,7 @@ class Plan:
     crypto: Crypto
     vpn: Vpn = field(default_factory=Vpn)  # the IPsec tunnels, built by compile.vpn
     policy: Policy = field(default_factory=Policy)  # firewall rules and lint, built by compile.policy
+    directory: Directory = field(default_factory=Directory)  # people and mail domains, compile.directory
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

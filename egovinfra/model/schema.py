@@ -142,6 +142,14 @@ class Datacenter(Model):
     hosts: dict[DnsLabel, Host] = Field(min_length=1)
 
 
+class User(Model):
+    """A civil servant: an entry of the directory, a mailbox and a groupware account."""
+
+    uid: str = Field(pattern=r"^[a-z][a-z0-9._-]{0,31}$", description="login, unique in the deployment")
+    name: str = Field(min_length=1, description="full name, as the directory shows it")
+    surname: str | None = Field(None, min_length=1, description="family name (default: the last word of name)")
+
+
 class Site(Model):
     """A ministry (or other administration) site joined to both datacenters."""
 
@@ -152,6 +160,8 @@ class Site(Model):
     wan_address: Address | None = Field(None, description="override of the gateway's WAN address")
     edge: EdgeVendor = Field("linux", description="the site's edge device: linux (converged) or a vendor box")
     workstations: int = Field(0, ge=0, le=16, description="client hosts placed on the LAN (lab and tests)")
+    mail_domain: Domain | None = Field(None, description="the administration's mail domain (default: <site>.<domain>)")
+    users: tuple[User, ...] = Field((), description="its civil servants: directory entries and mailboxes")
 
 
 class Service(Model):

@@ -12,6 +12,10 @@ _BY_FUNCTION: dict[str, tuple[str, ...]] = {
     "database": ("postgresql",),
     "filestore": ("filesync",),
     "dns": ("dns",),
+    "directory": ("tlscert", "ldap"),
+    "mail": ("tlscert", "mail"),
+    "groupware_app": ("tlscert", "groupware"),
+    "groupware_web": ("tlscert", "web"),
 }
 BASE_ROLES = ("common", "nftables")
 

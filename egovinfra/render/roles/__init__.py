@@ -1,5 +1,31 @@
 """Variables providers, one module per Ansible role. Importing this package registers them."""
 
-from egovinfra.render.roles import common, dns, filesync, ipsec, nftables, pki, postgresql
+from egovinfra.render.roles import (
+    common,
+    dns,
+    filesync,
+    groupware,
+    ipsec,
+    ldap,
+    mail,
+    nftables,
+    pki,
+    postgresql,
+    tlscert,
+    web,
+)
 
-__all__ = ["common", "dns", "filesync", "ipsec", "nftables", "pki", "postgresql"]
+__all__ = [
+    "common",
+    "dns",
+    "filesync",
+    "groupware",
+    "ipsec",
+    "ldap",
+    "mail",
+    "nftables",
+    "pki",
+    "postgresql",
+    "tlscert",
+    "web",
+]

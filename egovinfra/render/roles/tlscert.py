@@ -1,0 +1,32 @@
+"""Variables of the `tlscert` role: the intranet CA on the groupware's servers, and their TLS certificate.
+
+Names only, never key material: the role copies the files from the controller's PKI directory
+(issuing the certificate there first if the host has none) at converge time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from egovinfra.compile.plan import Host
+from egovinfra.render.hostvars import RenderContext, provider
+
+# Functions that serve TLS: the local group that must read the key (slapd drops root) and the
+# packages of the daemons that read it, installed first so that their users exist.
+_SERVERS = {
+    "directory": ("openldap", ("slapd",)),
+    "mail": ("root", ("postfix", "dovecot-core")),
+    "groupware_web": ("root", ("nginx",)),
+}
+
+
+@provider("tlscert")
+def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
+    """The host's certificate identity (its FQDN), or only the CA for a TLS client."""
+    served = [_SERVERS[f] for f in host.roles if f in _SERVERS]
+    return {
+        "tlscert_identity": host.fqdn,
+        "tlscert_server": bool(served),
+        "tlscert_key_group": served[0][0] if served else "root",
+        "tlscert_packages": sorted({p for _, packages in served for p in packages}),
+    }
