@@ -107,6 +107,20 @@ def _converge_again(inventory: Path, lab_dir: Path, reports: Path) -> Path:
     return max(after, key=lambda p: p.stat().st_mtime)
 
 
+def lab_context(access: LabAccess, path: Path | None, summary: Path | None) -> LabContext:
+    """What the infra suites need to reach the lab ``access`` describes."""
+    return LabContext(
+        topology=str(path.absolute()) if path else None,
+        lab_dir=str(access.lab_dir),
+        mgmt_ns=access.mgmt_ns,
+        wan_ns=access.wan_ns,
+        operator_key=str(access.operator_key),
+        known_hosts=str(access.known_hosts),
+        hosts=access.hosts(),
+        converge_summary=str(summary.absolute()) if summary else None,
+    )
+
+
 @lab.command()
 def verify(
     path: TopologyArg = None,
@@ -122,16 +136,7 @@ def verify(
     plan = load_plan(path)
     access = lab_access(plan.name, lab_dir)
     summary = _converge_again(inventory, access.lab_dir, reports / "verify") if converge else None
-    ctx = LabContext(
-        topology=str(path.absolute()) if path else None,
-        lab_dir=str(access.lab_dir),
-        mgmt_ns=access.mgmt_ns,
-        wan_ns=access.wan_ns,
-        operator_key=str(access.operator_key),
-        known_hosts=str(access.known_hosts),
-        hosts=access.hosts(),
-        converge_summary=str(summary.absolute()) if summary else None,
-    )
+    ctx = lab_context(access, path, summary)
     start = time.monotonic()
     result = runner.run(ctx, reports, suites=suite or runner.SUITES, keyword=keyword)
     console.print(report.summary_table(result))
