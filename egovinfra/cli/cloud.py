@@ -72,16 +72,20 @@ def _write_atomic(target: Path, content: bytes) -> None:
     os.replace(tmp, target)
 
 
-def _kept_config(existing: Path) -> dict[str, Any]:
-    """What `pulumi config set` added to a stack file (every key the renderer does not own)."""
+def _kept(existing: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What Pulumi and `pulumi config set` put in a stack file: the config keys the renderer
+    does not own, and the other top-level keys (the secrets provider's salt, ...)."""
     if not existing.exists():
-        return {}
+        return {}, {}
     try:
         data = yaml.safe_load(existing.read_text()) or {}
     except yaml.YAMLError as exc:
         raise EgovinfraError(f"{existing}: not YAML ({exc}); fix or remove it") from None
-    config = data.get("config") or {} if isinstance(data, dict) else {}
-    return {k: v for k, v in config.items() if k not in OWNED_KEYS}
+    if not isinstance(data, dict):
+        raise EgovinfraError(f"{existing}: not a Pulumi stack file (a mapping with `config:`)")
+    config = data.get("config") or {}
+    return ({k: v for k, v in config.items() if k not in OWNED_KEYS},
+            {k: v for k, v in data.items() if k != "config"})
 
 
 @app.command()
@@ -95,8 +99,9 @@ def stacks(
     for name, content in render_stack_config(plan, topology).items():
         target = out_dir / name
         rendered = yaml.safe_load(content)["config"]
-        merged = {**_kept_config(target), **rendered}
-        _write_atomic(target, dump_stack_file(merged) if merged != rendered else content)
+        config, other = _kept(target)
+        merged = {**config, **rendered}
+        _write_atomic(target, content if (merged, other) == (rendered, {}) else dump_stack_file(merged, other))
         out.print(f"wrote {target}")
 
 

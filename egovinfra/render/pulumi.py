@@ -36,9 +36,11 @@ def stack_config(plan: Plan, dc: Datacenter, topology: str | None = None) -> dic
     return config
 
 
-def dump_stack_file(config: dict[str, Any]) -> bytes:
-    """A stack file's text: the header, then `config:` with sorted keys."""
-    body = yaml.safe_dump({"config": config}, sort_keys=True, default_flow_style=False, allow_unicode=True)
+def dump_stack_file(config: dict[str, Any], other: dict[str, Any] | None = None) -> bytes:
+    """A stack file's text: the header, then `config:` and any `other` top-level keys
+    (`encryptionsalt`, `secretsprovider`, ... that Pulumi keeps there), sorted."""
+    body = yaml.safe_dump({**(other or {}), "config": config}, sort_keys=True, default_flow_style=False,
+                          allow_unicode=True)
     return (HEADER + body).encode()
 
 

@@ -45,13 +45,16 @@ def test_stacks_keeps_what_pulumi_config_set_added(tmp_path: Path) -> None:
     out = tmp_path / "stacks"
     out.mkdir()
     (out / "Pulumi.primary.yaml").write_text(
-        "config:\n  egovinfra:datacenter: old\n  egovinfra:flavor: m2.large\n"
+        "encryptionsalt: v1:abc:def\nconfig:\n  egovinfra:datacenter: old\n  egovinfra:flavor: m2.large\n"
         "  egovinfra:vpnPsk:\n    secure: AAABAKx\n")
     result = _cli("stacks", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    config = yaml.safe_load((out / "Pulumi.primary.yaml").read_text())["config"]
-    assert config == {"egovinfra:datacenter": "yde", "egovinfra:flavor": "m2.large",
-                      "egovinfra:vpnPsk": {"secure": "AAABAKx"}}
+    data = yaml.safe_load((out / "Pulumi.primary.yaml").read_text())
+    assert data == {"encryptionsalt": "v1:abc:def",
+                    "config": {"egovinfra:datacenter": "yde", "egovinfra:flavor": "m2.large",
+                               "egovinfra:vpnPsk": {"secure": "AAABAKx"}}}
+    assert yaml.safe_load((out / "Pulumi.secondary.yaml").read_text()) == {
+        "config": {"egovinfra:datacenter": "dla"}}
 
 
 def test_preview_lists_every_resource_of_both_datacenters() -> None:
