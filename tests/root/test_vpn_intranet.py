@@ -97,10 +97,16 @@ class Capture:
 
     def __init__(self, lab: VpnLab, path: Path) -> None:
         self.path = path
-        self.process = lab.spawn(lab.wan, ["tcpdump", "-i", "any", "-nn", "-U", "-w", str(path), "ip"])
-        time.sleep(1.0)  # tcpdump opens its sockets before traffic starts
+        log = path.with_suffix(".log")
+        tcpdump = ["tcpdump", "-i", "any", "-nn", "--immediate-mode", "-U", "-w", str(path), "ip"]
+        self.process = lab.spawn(lab.wan, tcpdump, log)
+        deadline = time.monotonic() + 15
+        while "listening on" not in log.read_text(errors="replace"):  # capturing from now on
+            assert time.monotonic() < deadline, f"tcpdump did not start: {log.read_text()}"
+            time.sleep(0.05)
 
     def stop(self) -> list[str]:
+        time.sleep(0.5)  # the last replies reach the WAN interfaces
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=5)
         out = subprocess.run(["tcpdump", "-nn", "-r", str(self.path)], capture_output=True,
@@ -149,6 +155,7 @@ def test_primary_hub_lost_blocks_its_path_without_cleartext_and_the_secondary_st
             assert not _reach(lab, site, "yde"), f"{site} still reaches the lost primary"
             assert _reach(lab, site, "dla"), f"{site} lost the secondary"
         lines = capture.stop()
+        assert any(".4500 > " in line for line in lines), "no traffic to the secondary seen"
         assert _not_ike(lines) == []
         for line in lines:
             assert " 10." not in line, line
@@ -176,12 +183,12 @@ def test_pki_rotate_replaces_a_gateway_certificate_and_its_tunnels_come_back(
     assert rotated.returncode == 0, rotated.stderr
     new_cert = PkiLayout(pki_dir).host_current(fqdn).cert.read_bytes()
     assert new_cert != old_cert
-    # What a converge does: the pki role installs the new pair and reloads the credentials,
-    # the ipsec role reauthenticates the tunnels this gateway initiates.
+    # What a converge does: the pki role installs the new pair, and its handler reloads the
+    # credentials and reauthenticates every established IKE SA.
     lab.install_credentials(node)
     node.daemon.swanctl("--load-creds", "--noprompt")
-    for conn in lab.plan.vpn.connections(node.host.name):
-        node.daemon.swanctl("--rekey", "--reauth", "--ike", conn.name)
+    for ike_id in before:
+        node.daemon.swanctl("--rekey", "--reauth", "--ike-id", ike_id)
     lab.wait_installed(timeout=30)
     after = _ike_ids(node)
     assert after.isdisjoint(before), "the IKE SAs were not re-established"

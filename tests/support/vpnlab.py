@@ -236,10 +236,11 @@ class VpnLab:
                 raise TimeoutError(f"not installed after {timeout}s: {lacking}")
             time.sleep(0.05)
 
-    def spawn(self, ns: str, cmd: list[str]) -> subprocess.Popen[bytes]:
-        """Start `cmd` in namespace `ns`; it is stopped by PID when the lab closes."""
+    def spawn(self, ns: str, cmd: list[str], log: Path | None = None) -> subprocess.Popen[bytes]:
+        """Start `cmd` in namespace `ns` (stderr to `log`); stopped by PID when the lab closes."""
+        err = log.open("wb") if log is not None else subprocess.DEVNULL
         process = subprocess.Popen(["ip", "netns", "exec", ns, *cmd], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+                                   stderr=err, start_new_session=True)
         self.processes.append(process)
         return process
 
