@@ -49,9 +49,7 @@ def accesses(plan: Plan) -> tuple[Access, ...]:
             if not target.hosts or not flow.sources:
                 continue  # nothing to open; the lint reports a flow to a service nobody offers
             for proto, ranges in port_ranges(services[target.service].ports).items():
-                out.append(
-                    Access(flow.name, target.service, flow.sources, target.hosts, proto, ranges)
-                )
+                out.append(Access(flow.name, target.service, flow.sources, target.hosts, proto, ranges))
     return tuple(out)
 
 

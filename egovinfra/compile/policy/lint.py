@@ -20,6 +20,7 @@ MANAGEMENT_ZONE = "mgmt"
 LINT_CLASSES = ("duplicate", "shadowed", "any-to-any", "management-exposed", "no-provider")
 
 GrantKey = tuple[str, str, str]  # source prefix, host, protocol
+HostKey = tuple[str, str]  # host, protocol
 Span = tuple[int, int]
 
 
@@ -54,18 +55,19 @@ class _Linter:
         self.plan = plan
         self.services = {s.name: s for s in plan.services}
         self.findings: list[Finding] = []
-        # Every (source, host, protocol) → the port spans each flow grants there.
-        self.grants: dict[GrantKey, list[tuple[Span, str]]] = defaultdict(list)
-        self.by_flow: dict[str, list[tuple[GrantKey, Span]]] = defaultdict(list)
+        # (host, protocol) → (port span, flow, the flow's sources) for every grant. Sources stay
+        # one shared set per flow, so this is as big as flows, ports and hosts, not the number of sites.
+        self.sources = {f.name: frozenset(s.cidr for s in f.sources) for f in plan.flows}
+        self.grants: dict[HostKey, list[tuple[Span, str]]] = defaultdict(list)
+        self.by_flow: dict[str, list[tuple[HostKey, Span]]] = defaultdict(list)
         for flow in plan.flows:
+            if not flow.sources:
+                continue
             for target in flow.targets:
                 for port in self.services[target.service].ports:
-                    span = _spans(port)
-                    for source in flow.sources:
-                        for host in target.hosts:
-                            key = (source.cidr, host, port.protocol)
-                            self.grants[key].append((span, flow.name))
-                            self.by_flow[flow.name].append((key, span))
+                    for host in target.hosts:
+                        self.grants[(host, port.protocol)].append((_spans(port), flow.name))
+                        self.by_flow[flow.name].append(((host, port.protocol), _spans(port)))
 
     def add(self, kind: str, flow: Flow, path: tuple[str | int, ...], message: str) -> None:
         self.findings.append(Finding(kind, flow.name, path, message, kind in flow.accept_lint))
@@ -128,17 +130,24 @@ class _Linter:
             what = "every datacenter host" if every_host else f"every port of '{all_ports[0]}'"
             self.add("any-to-any", flow, ("flows", flow.name), f"{who} may reach {what}")
 
+    def _others(self, flow: str, key: HostKey, span: Span) -> list[tuple[Span, str]]:
+        return [(s, name) for s, name in self.grants[key] if name != flow and _overlaps(span, s)]
+
     def shadowing(self, flow: Flow) -> set[str] | None:
         """The flows that together grant everything `flow` grants, or None if some access is its own."""
         items = self.by_flow[flow.name]
         if not items:
             return None
+        mine = self.sources[flow.name]
         found: set[str] = set()
         for key, span in items:
-            others = [(s, name) for s, name in self.grants[key] if name != flow.name]
-            if not _covered(span, [s for s, _ in others]):
-                return None
-            found.update(name for s, name in others if _overlaps(span, s))
+            others = self._others(flow.name, key, span)
+            if not mine <= frozenset().union(*(self.sources[name] for _, name in others)):
+                return None  # some source has no other grant on this host at all
+            for source in mine:
+                if not _covered(span, [s for s, name in others if source in self.sources[name]]):
+                    return None
+            found.update(name for _, name in others)
         return found
 
     def redundancy(self, flow: Flow, order: dict[str, int], shadowed: set[str]) -> None:
@@ -147,17 +156,20 @@ class _Linter:
         if by is not None:
             self.add("shadowed", flow, path, "every access of this flow is already granted by " + ", ".join(sorted(by)))
             return
+        mine = self.sources[flow.name]
+        some = min(mine, default="")
         twice: list[str] = []
         earlier: dict[str, str] = {}
-        seen: dict[GrantKey, list[Span]] = defaultdict(list)
+        seen: dict[HostKey, list[Span]] = defaultdict(list)
         for key, span in self.by_flow[flow.name]:
             if any(_overlaps(span, s) for s in seen[key]):
-                twice.append(_show(key, span))
+                twice.append(_show((some, *key), span))
             seen[key].append(span)
-            for s, name in self.grants[key]:
+            for _, name in self._others(flow.name, key, span):
                 # A shadowed flow is reported once, as shadowed, not again on the flows that cover it.
-                if name not in shadowed and order[name] < order[flow.name] and _overlaps(span, s):
-                    earlier.setdefault(name, _show(key, span))
+                common = mine & self.sources[name]
+                if name not in shadowed and order[name] < order[flow.name] and common:
+                    earlier.setdefault(name, _show((min(common), *key), span))
         if twice:
             self.add("duplicate", flow, path, f"grants {len(twice)} access(es) twice, e.g. {twice[0]}")
         for name, example in sorted(earlier.items()):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.compile.policy.access import Access, by_address, merged, source_datacenter
@@ -56,6 +57,7 @@ class _Sets:
         return tuple(sorted(self.by_elements.values(), key=lambda s: s.name))
 
 
+@lru_cache(maxsize=1 << 16)  # most rules repeat from host to host (state, guards)
 def _rule(kind: RuleKind, action: str, comment: str, **match: object) -> NftRule:
     return NftRule(kind, action, comment, **match)  # type: ignore[arg-type]
 
@@ -87,6 +89,8 @@ class _Context:
         self.site_wan = by_address(s.wan.endpoint_address for s in plan.sites)
         self.address = {h.name: h.address for h in plan.hosts}
         self.scope = {h.name: h.scope for h in plan.hosts}
+        self.sites = {s.name: s for s in plan.sites}
+        self._daddrs: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.to_host: dict[str, list[Access]] = defaultdict(list)
         self.from_site: dict[str, list[Access]] = defaultdict(list)
         for access in accesses:
@@ -97,7 +101,11 @@ class _Context:
                     self.from_site[source.name].append(access)
 
     def daddrs(self, hosts: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-        return by_address({self.address[h] for h in hosts})
+        key = tuple(hosts)
+        found = self._daddrs.get(key)
+        if found is None:
+            found = self._daddrs[key] = by_address({self.address[h] for h in hosts})
+        return found
 
 
 def _antispoof(ctx: _Context, host: Host, inside: str | None) -> list[NftRule]:
@@ -276,18 +284,13 @@ def _flow_rule(
 
 
 def _input_flows(ctx: _Context, sets: _Sets, host: Host, iif: str) -> list[NftRule]:
-    return [
-        _flow_rule(sets, a, merged(tuple(s.cidr for s in a.sources)), iif=iif)
-        for a in ctx.to_host[host.name]
-    ]
+    return [_flow_rule(sets, a, merged(tuple(s.cidr for s in a.sources)), iif=iif) for a in ctx.to_host[host.name]]
 
 
 def _ruleset(host: Host, sets: _Sets, chains: dict[ChainName, list[NftRule]]) -> Ruleset:
     """Prerouting and output accept by default, input and forward drop."""
     built = tuple(
-        Chain(
-            name, "drop" if name in ("input", "forward") else "accept", tuple(chains.get(name, []))
-        )
+        Chain(name, "drop" if name in ("input", "forward") else "accept", tuple(chains.get(name, [])))
         for name in ("prerouting", "input", "forward", "output")
     )
     return Ruleset(host.name, sets.all(), built)
@@ -355,15 +358,13 @@ def _hub(ctx: _Context, host: Host) -> Ruleset:
 
 def _gateway(ctx: _Context, host: Host) -> Ruleset:
     """A site gateway: its LAN reaches the datacenter services its flows allow, nothing else."""
-    site = next(s for s in ctx.plan.sites if s.name == host.scope)
+    site = ctx.sites[host.scope]
     sets = _Sets()
     peers = sets.match(ctx.hub_wan, "ike_peers", "IPsec peers: the datacenter hubs")
     wan = host.interface("wan")
     assert wan is not None  # the address plan gives every gateway a WAN link
     forward_guard, output = _wan_guards(wan.name, peers)
-    flows = [
-        _flow_rule(sets, a, (site.lan,), ctx.daddrs(a.hosts)) for a in ctx.from_site[site.name]
-    ]
+    flows = [_flow_rule(sets, a, (site.lan,), ctx.daddrs(a.hosts)) for a in ctx.from_site[site.name]]
     input_ = [
         *_state(),
         _rule("loopback", "accept", "loopback", iif="lo"),
