@@ -88,8 +88,7 @@ def test_mail_hosts_replicate_to_each_other_over_the_replication_port(plan: Plan
 
 def test_without_a_replication_flow_the_mail_render_fails(plan: Plan) -> None:
     flows = tuple(
-        replace(f, targets=tuple(t for t in f.targets if t.service != "mail-replication"))
-        for f in plan.flows
+        replace(f, targets=tuple(t for t in f.targets if t.service != "mail-replication")) for f in plan.flows
     )
     broken = replace(plan, flows=flows)
     with pytest.raises(RenderError, match="12345"):

@@ -1,0 +1,117 @@
+"""The groupware probes and failover drill, driven through a fake lab runner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from egovinfra.compile import compile_plan
+from egovinfra.compile.plan import Plan
+from egovinfra.model import load_topology
+from egovinfra.verify.groupware import (
+    GroupwareCheckError,
+    Probe,
+    password,
+    person_of,
+    send_probes,
+    take_over,
+    workstation_of,
+)
+from tests.conftest import DEFAULT_TOPOLOGY
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+
+
+class FakeLab:
+    """Mailboxes by (mail host, uid, mailbox); a database that is promoted or not."""
+
+    def __init__(self, plan: Plan, replicate: bool, promoted: bool = True) -> None:
+        self.plan = plan
+        self.replicate = replicate
+        self.promoted = promoted
+        self.boxes: dict[tuple[str, str, str], list[str]] = {}
+        self.calls: list[tuple[str, tuple[str, ...], str | None]] = []
+        self.by_fqdn = {h.fqdn: h.name for h in plan.hosts}
+
+    def _deliver(self, host: str, uid: str, box: str, token: str) -> None:
+        self.boxes.setdefault((host, uid, box), []).append(token)
+        if self.replicate:
+            for other in ("yde-mail", "dla-mail"):
+                if other != host:
+                    self.boxes.setdefault((other, uid, box), []).append(token)
+
+    def __call__(self, host: str, argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
+        self.calls.append((host, tuple(argv), stdin))
+        out = ""
+        if argv[:2] == ["python3", "-c"]:
+            job = json.loads(stdin or "{}")
+            assert job["password"] not in argv  # secrets travel on stdin only
+            if job["action"] == "send":
+                to_uid = job["to"].split("@")[0]
+                server = self.by_fqdn[job["smtp"]]
+                self._deliver(server, to_uid, "INBOX", job["token"])
+                self._deliver(server, job["user"], "Sent", job["token"])
+                out = json.dumps({"sent_at": 1.0})
+            elif job["action"] == "find":
+                found = self.boxes.get((self.by_fqdn[job["imap"]], job["user"], job["mailbox"]), [])
+                out = json.dumps({"found": found.count(job["token"])})
+            else:
+                out = json.dumps({"status": 200, "session": True})
+        elif "pg_is_in_recovery()" in " ".join(argv):
+            out = "f" if self.promoted else "t"
+        return subprocess.CompletedProcess(list(argv), 0, out + "\n", "")
+
+
+@pytest.fixture
+def secrets(tmp_path: Path, plan: Plan) -> Path:
+    (tmp_path / "users").mkdir()
+    for person in plan.directory.people:
+        (tmp_path / "users" / person.uid).write_text(f"pw-{person.uid} salt=abc\n")
+    return tmp_path
+
+
+def test_password_is_the_first_word_of_the_generated_file(plan: Plan, secrets: Path) -> None:
+    assert password(plan, "cmballa", secrets) == "pw-cmballa"
+    with pytest.raises(GroupwareCheckError, match="converge the ldap role"):
+        password(plan, "nobody", secrets)
+
+
+def test_probes_come_from_a_ministry_workstation_as_its_people(plan: Plan) -> None:
+    assert workstation_of(plan, "minpostel") == "minpostel-ws1"
+    assert person_of(plan, "minfi").site == "minfi"
+    with pytest.raises(GroupwareCheckError):
+        workstation_of(plan, "minrex")
+
+
+def test_drill_after_loss_finds_the_replicated_mail_at_the_secondary(plan: Plan, secrets: Path) -> None:
+    lab = FakeLab(plan, replicate=True)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=2)
+    result = take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=5)
+    assert result.mails_sent == 2 and result.mails_lost == 0
+    assert result.rto_seconds is not None and result.login_status == 200
+    assert ("dla-groupware", ("systemctl", "start", "sogo"), None) in lab.calls
+
+
+def test_drill_counts_mails_missing_at_the_secondary_as_lost(plan: Plan, secrets: Path) -> None:
+    lab = FakeLab(plan, replicate=False)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=3)
+    result = take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=2)
+    assert result.mails_lost == 3 and result.rto_seconds is None
+
+
+def test_sogo_is_not_started_on_a_database_still_in_recovery(plan: Plan, secrets: Path) -> None:
+    lab = FakeLab(plan, replicate=True, promoted=False)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=1)
+    result = take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=2)
+    assert not any(argv[:2] == ("systemctl", "start") for _, argv, _ in lab.calls)
+    assert "not promoted" in result.detail
