@@ -51,6 +51,11 @@ def test_answers(server: str, plan: Plan, lab: LabContext, hosts: Callable[[str]
     names = expected(plan)
     address = plan.host(server).address
     asked = client(plan, lab, server)
+    # one question first: a server that does not answer fails in seconds, not once per name
+    soa = hosts(asked).run("dig +time=2 +tries=2 @%s %s SOA", address, plan.domain)
+    assert soa.rc == 0 and "status: NOERROR" in soa.stdout, (
+        f"{server} ({address}) does not answer {asked}: {(soa.stdout + soa.stderr).strip()[-200:]}"
+    )
     script = ASK.format(names=" ".join(shlex.quote(n.fqdn) for n in names), server=address)
     answer = hosts(asked).run(script)
     assert answer.rc == 0, answer.stderr
