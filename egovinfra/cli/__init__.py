@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported.
-from egovinfra.cli import cloud, lab_cmds, pki_cmds, policy, topology_cmds, vagrant_cmd  # noqa: E402,F401
+from egovinfra.cli import cloud, converge, lab_cmds, pki_cmds, policy, topology_cmds, vagrant_cmd  # noqa: E402,F401
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 

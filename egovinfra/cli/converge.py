@@ -1,0 +1,254 @@
+"""`egovinfra converge`: run a playbook with ansible-runner, show progress, keep the events.
+
+Every run gets its own folder under the reports folder (ansible-runner's private data dir):
+`artifacts/<id>/job_events/*.json` holds every event, `stdout` the classic output, and
+`summary.json` the per-host recap this command prints. A lab inventory (its group_vars say
+`egovinfra_environment: lab`) is converged from inside the lab's management namespace with the
+lab's operator key and known hosts, so `egovinfra converge --inventory inventories/lab` just works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import ansible_runner
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from ruamel.yaml import YAML
+
+from egovinfra.cli import app
+from egovinfra.errors import EgovinfraError
+from egovinfra.lab import lifecycle
+from egovinfra.lab.names import mgmt_ns
+from egovinfra.lab.state import DEFAULT_LABS_DIR, load_state
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_PLAYBOOK = REPO / "playbooks" / "site.yml"
+# Set when this process was re-executed inside the lab's management namespace.
+_NETNS_ENV = "EGOVINFRA_CONVERGE_NETNS"
+COUNTERS = ("ok", "changed", "failures", "dark", "skipped")
+
+console = Console(highlight=False)
+
+
+class ConvergeError(EgovinfraError):
+    """A converge that cannot start (missing playbook, inventory or lab)."""
+
+
+@dataclass
+class Progress:
+    """What the events said so far: the current play and task, and per-host counters."""
+
+    play: str = ""
+    task: str = ""
+    hosts: dict[str, dict[str, int]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, host: str, what: str) -> None:
+        """Add one result of kind `what` for `host`."""
+        counters = self.hosts.setdefault(host, dict.fromkeys(COUNTERS, 0))
+        counters[what] += 1
+
+    def handle(self, event: Mapping[str, Any]) -> None:
+        """Fold one ansible-runner event in."""
+        kind = event.get("event", "")
+        data = event.get("event_data", {})
+        host = str(data.get("host", ""))
+        if kind == "playbook_on_play_start":
+            self.play = str(data.get("play", ""))
+        elif kind == "playbook_on_task_start":
+            self.task = str(data.get("task", ""))
+        elif kind == "runner_on_ok":
+            self.count(host, "changed" if data.get("res", {}).get("changed") else "ok")
+        elif kind == "runner_on_skipped":
+            self.count(host, "skipped")
+        elif kind in ("runner_on_failed", "runner_on_unreachable"):
+            if kind == "runner_on_failed" and data.get("ignore_errors"):
+                return
+            self.count(host, "failures" if kind == "runner_on_failed" else "dark")
+            message = data.get("res", {}).get("msg", "")
+            self.failures.append(f"{host}: {data.get('task', '')}: {message}")
+        elif kind == "playbook_on_stats":
+            self.stats = {
+                name: {key: int(data.get(key, {}).get(name, 0)) for key in (*COUNTERS, "rescued", "ignored")}
+                for name in sorted({h for key in COUNTERS for h in data.get(key, {}) or {}})
+            }
+
+    def table(self, final: bool) -> Table:
+        """Per-host counters: the recap when final, else the live view."""
+        source = self.stats if final and self.stats else self.hosts
+        title = "converge recap" if final else f"{self.play} > {self.task}"
+        table = Table("host", "ok", "changed", "failed", "unreachable", "skipped", title=title)
+        for host, counts in sorted(source.items()):
+            bad = counts["failures"] or counts["dark"]
+            table.add_row(
+                host,
+                str(counts["ok"]),
+                str(counts["changed"]),
+                str(counts["failures"]),
+                str(counts["dark"]),
+                str(counts["skipped"]),
+                style="red" if bad else ("yellow" if counts["changed"] else None),
+            )
+        return table
+
+
+@dataclass(frozen=True)
+class Access:
+    """How to reach the hosts: the network namespace to run in and the ssh credentials."""
+
+    netns: str | None = None
+    private_key: Path | None = None
+    known_hosts: Path | None = None
+
+    def extravars(self) -> dict[str, str]:
+        """Connection variables that override the inventory's."""
+        out: dict[str, str] = {}
+        if self.private_key:
+            out["ansible_ssh_private_key_file"] = str(self.private_key)
+        if self.known_hosts:
+            out["ansible_ssh_common_args"] = f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes"
+        return out
+
+
+def inventory_environment(inventory: Path) -> tuple[str, str]:
+    """(deployment name, environment) from a rendered inventory's group_vars/all.yml."""
+    path = inventory / "group_vars" / "all.yml"
+    if not path.is_file():
+        raise ConvergeError(f"{inventory}: not a rendered inventory (no group_vars/all.yml); run egovinfra inventory")
+    data = YAML(typ="safe").load(path.read_text()) or {}
+    return str(data.get("egovinfra_deployment", "")), str(data.get("egovinfra_environment", ""))
+
+
+def lab_access(name: str, lab_dir: Path | None) -> Access:
+    """The management namespace, key and known hosts of the running lab `name`."""
+    directory = (lab_dir or DEFAULT_LABS_DIR / name).absolute()
+    state = load_state(directory)
+    if state is None:
+        raise ConvergeError(f"lab {name!r} is not up (no state in {directory}); run egovinfra lab up")
+    return Access(
+        netns=state.mgmt_ns or mgmt_ns(state.prefix),
+        private_key=lifecycle.operator_key(directory),
+        known_hosts=lifecycle.known_hosts(directory),
+    )
+
+
+def enter_netns(netns: str) -> None:
+    """Re-run this very command inside `netns` (once): Ansible's ssh then reaches the hosts."""
+    if os.environ.get(_NETNS_ENV) == netns:
+        return
+    env = {**os.environ, _NETNS_ENV: netns}
+    argv = ["ip", "netns", "exec", netns, sys.executable, "-m", "egovinfra", *sys.argv[1:]]
+    sys.stdout.flush()
+    os.execvpe("ip", argv, env)
+
+
+def parse_extravars(pairs: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` pairs → a dict; raises ConvergeError on a pair without `=`."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConvergeError(f"--extra-vars {pair!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def runner_env() -> dict[str, str]:
+    """Environment of ansible-playbook: the repository's settings and the venv's executables."""
+    return {
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
+        # ansible-runner turns host key checking off unless told otherwise.
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+    }
+
+
+def run_playbook(
+    playbook: Path,
+    inventory: Path,
+    *,
+    limit: str | None,
+    extravars: Mapping[str, str],
+    reports: Path,
+    forks: int,
+) -> tuple[Progress, str, int, float, Path]:
+    """Run `playbook` with live progress; return the progress, status, rc, seconds and report dir."""
+    ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    private = (reports / ident).absolute()
+    private.mkdir(parents=True, exist_ok=True)
+    progress = Progress()
+    start = time.monotonic()
+    with Live(progress.table(final=False), console=console, refresh_per_second=4, transient=True) as live:
+
+        def on_event(event: dict[str, Any]) -> bool:
+            progress.handle(event)
+            live.update(progress.table(final=False))
+            return True  # keep the event on disk
+
+        runner = ansible_runner.run(
+            private_data_dir=str(private),
+            ident=ident,
+            playbook=str(playbook.absolute()),
+            inventory=str(inventory.absolute()),
+            limit=limit,
+            extravars=dict(extravars),
+            forks=forks,
+            envvars=runner_env(),
+            event_handler=on_event,
+            quiet=True,
+        )
+    seconds = time.monotonic() - start
+    return progress, str(runner.status), int(runner.rc), seconds, private
+
+
+@app.command()
+def converge(
+    playbook: Annotated[Path, typer.Argument(help="playbook to run")] = DEFAULT_PLAYBOOK,
+    inventory: Annotated[Path, typer.Option(help="rendered inventory folder, e.g. inventories/lab")] = Path(
+        "inventories/production"
+    ),
+    limit: Annotated[str | None, typer.Option(help="Ansible host pattern, e.g. role_dns or yde-db")] = None,
+    extra_vars: Annotated[list[str] | None, typer.Option("--extra-vars", "-e", help="KEY=VALUE, repeatable")] = None,
+    reports: Annotated[Path, typer.Option(help="where each run keeps its events")] = Path("reports/converge"),
+    forks: Annotated[int, typer.Option(help="hosts converged in parallel")] = 30,
+    lab_dir: Annotated[Path | None, typer.Option(help="lab state folder, for a lab inventory")] = None,
+) -> None:
+    """Converge hosts with a playbook (default: the whole platform), then print a per-host recap."""
+    if not playbook.is_file():
+        raise ConvergeError(f"{playbook}: no such playbook")
+    name, environment = inventory_environment(inventory)
+    access = lab_access(name, lab_dir) if environment == "lab" else Access()
+    if access.netns:
+        enter_netns(access.netns)
+    variables = {**access.extravars(), **parse_extravars(extra_vars or [])}
+    progress, status, rc, seconds, report = run_playbook(
+        playbook, inventory, limit=limit, extravars=variables, reports=reports, forks=forks
+    )
+    console.print(progress.table(final=True))
+    for failure in progress.failures:
+        console.print(f"[red]failed[/red] {failure}", markup=True)
+    summary = {
+        "playbook": str(playbook),
+        "status": status,
+        "rc": rc,
+        "seconds": round(seconds, 1),
+        "hosts": progress.stats,
+    }
+    (report / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    failed = rc != 0 or status != "successful" or any(c["failures"] or c["dark"] for c in progress.stats.values())
+    console.print(f"{status} in {seconds:.1f} s; events in {report}")
+    if failed:
+        raise typer.Exit(1)
