@@ -79,6 +79,7 @@ def parse(proposal: str, kind: ProposalKind) -> tuple[Transforms, ...]:
     return tuple(out)
 
 
+@cache  # every tunnel of a deployment asks the same few questions
 def agreed(offered: tuple[str, ...], accepted: tuple[str, ...], kind: ProposalKind) -> str | None:
     """The proposal a responder configured with `accepted` selects from `offered`, or None.
 
