@@ -44,6 +44,8 @@ def skip_reason(row: Expectation, lab: LabContext) -> str | None:
         return f"{row.probe} is not run in the lab"
     if row.destination not in lab.hosts:
         return f"{row.destination} is not run in the lab (vendor edge)"
+    if row.probe == row.destination:
+        return f"{row.probe} would probe itself: no firewall is crossed"
     return None
 
 
