@@ -18,13 +18,14 @@ from egovinfra.errors import EgovinfraError
 from egovinfra.verify.context import LabContext, write_context
 
 # The suites, in the order of the report; names are tests/infra/test_<name>.py.
-SUITES = ("reachability", "ipsec", "wan", "postgresql", "dns", "idempotence")
+SUITES = ("reachability", "ipsec", "wan", "postgresql", "dns", "groupware", "idempotence")
 TITLES = {
     "reachability": "reachability matrix (real packets)",
     "ipsec": "IPsec SAs installed",
     "wan": "no cleartext on the WAN",
     "postgresql": "PostgreSQL standby streaming",
     "dns": "DNS answers on both servers",
+    "groupware": "groupware (login, mail, replication)",
     "idempotence": "second converge: changed=0",
 }
 
