@@ -44,6 +44,7 @@ def bench(session: nox.Session) -> None:
 def lab(session: nox.Session) -> None:
     """The main job: image (cached) → up → converge → verify on the default topology."""
     session.run("egovinfra", "lab", "image")
+    session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
     session.run("egovinfra", "lab", "verify")

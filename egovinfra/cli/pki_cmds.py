@@ -17,8 +17,10 @@ from rich.console import Console
 
 from egovinfra import pki
 from egovinfra.cli import app
+from egovinfra.compile import compile_loaded
 from egovinfra.model import load_topology
 from egovinfra.pki.inventory import EXPIRY_WINDOW_DAYS
+from egovinfra.render.assignments import ansible_roles
 
 pki_app = typer.Typer(
     help="Intranet PKI: root and issuing CA, one certificate per IPsec gateway.",
@@ -76,9 +78,7 @@ def issue_cmd(
     days: DaysOpt = 365,
 ) -> None:
     """Issue the first certificate and key of a gateway."""
-    paths = pki.issue(
-        identity, _base(topology, pki_dir), pki.passphrase_from_env(), timedelta(days=days)
-    )
+    paths = pki.issue(identity, _base(topology, pki_dir), pki.passphrase_from_env(), timedelta(days=days))
     out.print(f"certificate {paths.cert}\nkey         {paths.key}")
 
 
@@ -90,9 +90,7 @@ def rotate_cmd(
     days: DaysOpt = 365,
 ) -> None:
     """Issue a new certificate and key; the old pair moves to previous/ and stays valid."""
-    paths = pki.rotate(
-        identity, _base(topology, pki_dir), pki.passphrase_from_env(), timedelta(days=days)
-    )
+    paths = pki.rotate(identity, _base(topology, pki_dir), pki.passphrase_from_env(), timedelta(days=days))
     out.print(f"certificate {paths.cert}\nkey         {paths.key}")
     out.print("the previous pair stays valid until `egovinfra pki retire`")
 
@@ -116,9 +114,7 @@ def list_cmd(
         int, typer.Option("--window", min=0, help="flag certificates expiring within DAYS")
     ] = EXPIRY_WINDOW_DAYS,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="exit 1 when any certificate is expiring")
-    ] = False,
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when any certificate is expiring")] = False,
 ) -> None:
     """Every certificate with its serial, SAN and days left; expiring ones flagged."""
     records = pki.list_certificates(_base(topology, pki_dir), window)
@@ -150,3 +146,22 @@ def list_cmd(
             )
     if check and any(r.expiring for r in records):
         raise typer.Exit(1)
+
+
+@pki_app.command("ensure")
+def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: DaysOpt = 365) -> None:
+    """Create the CAs if missing and issue every certificate the topology's hosts need (idempotent)."""
+    plan = compile_loaded(load_topology(topology))
+    base = pki.resolve_pki_dir(plan.name, pki_dir)
+    passphrase = pki.passphrase_from_env()
+    layout = pki.PkiLayout(base)
+    if not layout.root_ca.cert.exists():
+        pki.init_pki(plan.name, plan.domain, base, passphrase)
+        out.print(f"created the root and issuing CAs in {base}")
+    needed = sorted(h.fqdn for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h)))
+    issued = [
+        pki.issue(fqdn, base, passphrase, timedelta(days=days)).cert
+        for fqdn in needed
+        if not layout.host_current(fqdn).cert.exists()
+    ]
+    out.print(f"{len(needed)} host certificates needed, {len(issued)} issued now, in {base}")
