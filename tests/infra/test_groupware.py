@@ -157,7 +157,7 @@ def test_no_groupware_secret_is_readable_by_others(
     plan: Plan, lab: LabContext, hosts: Callable[[str], InfraHost]
 ) -> None:
     files = {
-        "groupware_app": ["/var/lib/sogo/.pgpass"],
+        "groupware_app": ["/etc/sogo/sogo.pgpass"],
         "mail": ["/etc/dovecot/private/doveadm.secret", "/etc/egovinfra/tls/key.pem"],
         "directory": ["/etc/egovinfra/tls/key.pem"],
         "groupware_web": ["/etc/egovinfra/tls/key.pem"],
