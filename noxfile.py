@@ -4,11 +4,16 @@ so the big dependencies (ansible, pulumi) are installed once, not per session.""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.default_venv_backend = "none"
+
+# The tools live beside the interpreter running nox (.venv/bin), whatever PATH says.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 ROOT_TESTS = "tests/root"
 
