@@ -80,7 +80,7 @@ def _real_path(loc: tuple[int | str, ...], data: Any) -> YamlPath:
         in_map = isinstance(node, dict) and part in node
         in_list = isinstance(node, tuple) and isinstance(part, int) and part < len(node)
         if in_map or in_list:
-            node = node[part]  # type: ignore[index]
+            node = node[part]
             path.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and "[" not in part:
             path.append(part)  # a missing or unknown key
