@@ -26,7 +26,8 @@ from egovinfra.verify.groupware import (
     workstation_of,
 )
 
-SENDER_SITE, RECIPIENT_SITE = "minpostel", "minfi"
+# Two ministries: each one's civil servant works from a workstation of his own ministry.
+SITES = ("minpostel", "minfi")
 
 
 def _hosts(plan: Plan, lab: LabContext, function: str) -> list[Host]:
@@ -48,10 +49,9 @@ def runner(lab: LabContext) -> Runner:
     return run
 
 
-@pytest.fixture(scope="module")
-def probe(plan: Plan, lab: LabContext, runner: Runner) -> Probe:
-    """Probes from the sending ministry's first workstation."""
-    workstation = workstation_of(plan, SENDER_SITE)
+def probe_from(plan: Plan, lab: LabContext, runner: Runner, site: str) -> Probe:
+    """Probes from `site`'s first workstation."""
+    workstation = workstation_of(plan, site)
     if workstation not in lab.hosts:
         pytest.skip(f"{workstation} is not in the lab")
     return Probe(plan, runner, workstation, ca_bundle(resolve_pki_dir(plan.name)))
@@ -98,8 +98,9 @@ def test_directory_is_replicated_to_every_consumer(
     plan: Plan, lab: LabContext, hosts: Callable[[str], InfraHost]
 ) -> None:
     directory = _hosts(plan, lab, "directory")
-    search = "ldapsearch -LLL -Q -Y EXTERNAL -H ldapi:/// -b {} -s base contextCSN"
-    people = "ldapsearch -LLL -Q -Y EXTERNAL -H ldapi:/// -b {} (objectClass=inetOrgPerson) uid"
+    search = "ldapsearch -LLL -Q -Y EXTERNAL -H ldapi:/// -b %s -s base contextCSN"
+    people = "ldapsearch -LLL -Q -Y EXTERNAL -H ldapi:/// -b %s %s uid"
+    everyone = "(objectClass=inetOrgPerson)"
     provider = next(h for h in directory if h.scope == plan.primary.name)
     expected = hosts(provider.name).check_output(search, plan.directory.suffix)
     for consumer in (h for h in directory if h is not provider):
@@ -109,22 +110,31 @@ def test_directory_is_replicated_to_every_consumer(
         )
         uids = {
             line.split(": ", 1)[1]
-            for line in remote.check_output(people, plan.directory.people_dn).splitlines()
+            for line in remote.check_output(people, plan.directory.people_dn, everyone).splitlines()
             if line.startswith("uid: ")
         }
         assert uids == {p.uid for p in plan.directory.people}
 
 
-def test_https_login_from_a_ministry_workstation(plan: Plan, probe: Probe) -> None:
-    person = person_of(plan, SENDER_SITE)
+@pytest.mark.parametrize("site", SITES)
+def test_https_login_from_a_ministry_workstation(plan: Plan, lab: LabContext, runner: Runner, site: str) -> None:
+    probe = probe_from(plan, lab, runner, site)
+    person = person_of(plan, site)
     status, session = probe.login(person, only(plan, "groupware_web", plan.primary.name))
     assert (status, session) == (200, True), f"login of {person.uid} answered {status}, session cookie: {session}"
 
 
+@pytest.mark.parametrize(("sender_site", "recipient_site"), [SITES, SITES[::-1]])
 def test_a_mail_between_two_ministries_is_delivered_and_replicated(
-    plan: Plan, lab: LabContext, probe: Probe, record_property: Callable[[str, object], None]
+    plan: Plan,
+    lab: LabContext,
+    runner: Runner,
+    record_property: Callable[[str, object], None],
+    sender_site: str,
+    recipient_site: str,
 ) -> None:
-    sender, recipient = person_of(plan, SENDER_SITE), person_of(plan, RECIPIENT_SITE)
+    probe = probe_from(plan, lab, runner, sender_site)
+    sender, recipient = person_of(plan, sender_site), person_of(plan, recipient_site)
     mail = only(plan, "mail", plan.primary.name)
     token = new_token()
     probe.send(sender, recipient, mail, token)
@@ -143,7 +153,7 @@ def test_a_mail_between_two_ministries_is_delivered_and_replicated(
 def test_sogo_database_is_streamed_to_the_standby(
     plan: Plan, lab: LabContext, hosts: Callable[[str], InfraHost]
 ) -> None:
-    query = "runuser -u postgres -- psql -XAt -d sogo -c {}"
+    query = "runuser -u postgres -- psql -XAt -d sogo -c %s"
     tables = "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'sogo_%'"
     for db in _hosts(plan, lab, "database"):
         remote = hosts(db.name)
