@@ -165,10 +165,13 @@ def parse_extravars(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def runner_env() -> dict[str, str]:
+def runner_env(netns: str | None) -> dict[str, str]:
     """Environment of ansible-playbook: the repository's settings and the venv's executables."""
     return {
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        # ssh multiplexing sockets are keyed by user@address:port only; two labs (namespaces)
+        # use the same addresses, so each namespace gets its own folder of sockets.
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(Path.home() / ".ansible" / "cp" / (netns or "default")),
         "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
         # ansible-runner turns host key checking off unless told otherwise.
         "ANSIBLE_HOST_KEY_CHECKING": "True",
@@ -184,6 +187,7 @@ def run_playbook(
     extravars: Mapping[str, str],
     reports: Path,
     forks: int,
+    netns: str | None = None,
 ) -> tuple[Progress, str, int, float, Path]:
     """Run `playbook` with live progress; return the progress, status, rc, seconds and report dir."""
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
@@ -206,7 +210,7 @@ def run_playbook(
             limit=limit,
             extravars=dict(extravars),
             forks=forks,
-            envvars=runner_env(),
+            envvars=runner_env(netns),
             event_handler=on_event,
             quiet=True,
         )
@@ -235,7 +239,7 @@ def converge(
         enter_netns(access.netns)
     variables = {**access.extravars(), **parse_extravars(extra_vars or [])}
     progress, status, rc, seconds, report = run_playbook(
-        playbook, inventory, limit=limit, extravars=variables, reports=reports, forks=forks
+        playbook, inventory, limit=limit, extravars=variables, reports=reports, forks=forks, netns=access.netns
     )
     console.print(progress.table(final=True))
     for failure in progress.failures:
