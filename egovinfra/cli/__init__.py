@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -19,8 +20,41 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Command modules register themselves on `app` when imported.
-from egovinfra.cli import cloud, converge, lab_cmds, pki_cmds, policy, topology_cmds, vagrant_cmd  # noqa: E402,F401
+
+@app.callback()
+def _root() -> None:
+    """Infrastructure as code for a government's shared platform."""
+
+
+# The module that defines each top-level command. A run imports only the module of its
+# command, so `egovinfra render` does not pay for Pulumi, Ansible or Aerleon at start-up;
+# `--help` and unknown commands import them all.
+COMMAND_MODULES = {
+    "validate": "topology_cmds",
+    "plan": "topology_cmds",
+    "render": "topology_cmds",
+    "inventory": "topology_cmds",
+    "diff": "topology_cmds",
+    "diagram": "topology_cmds",
+    "schema": "topology_cmds",
+    "lint": "policy",
+    "vendor": "policy",
+    "pki": "pki_cmds",
+    "preview": "cloud",
+    "stacks": "cloud",
+    "stack-outputs": "cloud",
+    "converge": "converge",
+    "vagrant": "vagrant_cmd",
+    "lab": "lab_cmds",
+}
+
+
+def load_commands(argv: list[str]) -> None:
+    """Import the command module(s) that `argv` needs; they register themselves on `app`."""
+    wanted = next((arg for arg in argv if not arg.startswith("-")), None)
+    modules = [COMMAND_MODULES[wanted]] if wanted in COMMAND_MODULES else sorted(set(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"egovinfra.cli.{module}")
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -38,6 +72,7 @@ def report(error: EgovinfraError) -> None:
 def main() -> None:
     """Entry point of the console script: known errors exit 2 with a message, never a traceback."""
     try:
+        load_commands(sys.argv[1:])
         app()
     except EgovinfraError as error:
         report(error)

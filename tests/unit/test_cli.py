@@ -51,3 +51,21 @@ def test_inventory_command(cli, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert cli("inventory", "--env", "lab", "--out", str(out)).code == 0
     assert yaml.safe_load((out / "group_vars" / "all.yml").read_text())["egovinfra_environment"] == "lab"
     assert (out / "host_vars" / "yde-db.yml").is_file()
+
+
+def test_every_command_is_mapped_to_the_module_that_defines_it() -> None:
+    """The lazy command table stays complete: a command missing from it would vanish."""
+    from egovinfra.cli import COMMAND_MODULES, app, load_commands
+
+    load_commands(["--help"])
+    defined: dict[str, str] = {}
+    for command in app.registered_commands:
+        assert command.callback is not None
+        name = command.name or command.callback.__name__.replace("_", "-")
+        defined[name] = command.callback.__module__.rsplit(".", 1)[-1]
+    for group in app.registered_groups:
+        assert group.typer_instance is not None and group.name is not None
+        first = group.typer_instance.registered_commands[0].callback
+        assert first is not None
+        defined[group.name] = first.__module__.rsplit(".", 1)[-1]
+    assert defined == COMMAND_MODULES
