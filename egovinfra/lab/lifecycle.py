@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from egovinfra.lab import netns, procs
+from egovinfra.lab import cgroups, netns, procs
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.health import ssh_true, wait_sshd
 from egovinfra.lab.image import build_image
@@ -195,6 +195,7 @@ def down(name: str, prefix: str, lab_dir: Path, *, stop_timeout: float = 10.0) -
     for ns in namespaces:
         netns.del_netns(ns)
 
+    cgroups.remove_subtrees(prefix)
     remaining = leftovers(prefix, lab_dir)
     if remaining:
         raise LabError("lab down left these behind:\n  " + "\n  ".join(remaining))

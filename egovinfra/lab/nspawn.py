@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from egovinfra.lab.cgroups import enter_script
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.keys import new_keypair, write_private
 from egovinfra.lab.proc import run
@@ -126,7 +127,11 @@ def nspawn_argv(merged: Path, machine: str, hostname: str, netns: str) -> list[s
         "--resolv-conf=off",
         "--timezone=off",
     ]
-    script = "mkdir -p /run/systemd/nspawn && mount -t tmpfs none /run/systemd/nspawn && exec " + shlex.join(nspawn)
+    script = (
+        enter_script(machine)
+        + "; mkdir -p /run/systemd/nspawn && mount -t tmpfs none /run/systemd/nspawn && exec "
+        + shlex.join(nspawn)
+    )
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
 
 
