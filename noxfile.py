@@ -15,7 +15,8 @@ nox.options.default_venv_backend = "none"
 # The tools live beside the interpreter running nox (.venv/bin), whatever PATH says.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-ROOT_TESTS = "tests/root"
+# Real nft, charon and namespaces; then the lab itself: hosts booted, checked and removed.
+ROOT_TESTS = ("tests/root", "tests/lab/test_lab_lifecycle.py", "tests/lab/test_lab_down_clean.py")
 
 
 @nox.session
@@ -33,10 +34,10 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests, then (as root) the tests that drive real nft, charon and namespaces."""
     session.run("pytest", "tests/unit", "-q", "-n", "2", *session.posargs)
-    if os.geteuid() == 0 and os.path.isdir(ROOT_TESTS):
-        session.run("pytest", ROOT_TESTS, "-q", "-m", "root", *session.posargs)
+    if os.geteuid() == 0:
+        session.run("pytest", *ROOT_TESTS, "-q", "-m", "root", *session.posargs)
     else:
-        session.warn(f"not root: {ROOT_TESTS} (real nft, charon, namespaces) not run")
+        session.warn(f"not root: {', '.join(ROOT_TESTS)} (real nft, charon, namespaces, lab) not run")
 
 
 @nox.session

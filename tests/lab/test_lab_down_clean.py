@@ -23,7 +23,7 @@ def root_links() -> set[str]:
 
 
 def machine_traces(prefix: str, lab_dir: Path) -> list[str]:
-    """Namespaces, mounts and processes that mention the lab's prefix or folder."""
+    """Namespaces, mounts, processes and cgroups that mention the lab's prefix or folder."""
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
     found = [f"netns {line.split()[0]}" for line in netns.splitlines() if line.startswith(prefix)]
     found += [
@@ -40,6 +40,9 @@ def machine_traces(prefix: str, lab_dir: Path) -> list[str]:
             continue
         if prefix.encode() in argv or str(lab_dir).encode() in argv:
             found.append(f"process {proc.name}: {argv[:120]!r}")
+    for hierarchy in (Path("/sys/fs/cgroup/systemd"), Path("/sys/fs/cgroup/unified")):
+        if hierarchy.is_dir():
+            found += [f"cgroup {p}" for p in hierarchy.iterdir() if p.name.startswith(prefix)]
     return found
 
 
