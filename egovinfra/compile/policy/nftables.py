@@ -325,9 +325,6 @@ def _hub(ctx: _Context, host: Host) -> Ruleset:
         "ike_peers",
         "IPsec peers: site gateways and the other hubs",
     )
-    wan = host.interface("wan")
-    assert wan is not None  # the address plan gives every hub a WAN link
-    forward_guard, output = _wan_guards(wan.name, peers)
     crossing: list[NftRule] = []
     for access in ctx.accesses:
         inside = [h for h in access.hosts if ctx.scope[h] == dc.name]
@@ -338,22 +335,7 @@ def _hub(ctx: _Context, host: Host) -> Ruleset:
             crossing.append(_flow_rule(sets, access, merged(src_out), ctx.daddrs(inside)))
         if outside and src_in:
             crossing.append(_flow_rule(sets, access, merged(src_in), ctx.daddrs(outside)))
-    input_ = [
-        *_state(),
-        _rule("loopback", "accept", "loopback", iif="lo"),
-        *_management(host, ctx.plan),
-        *_ipsec_input(wan.name, peers),
-        *_input_flows(ctx, sets, host, ""),
-        _final("host"),
-    ]
-    forward = [*forward_guard, *_state(), *crossing, _final("forward")]
-    chains: dict[ChainName, list[NftRule]] = {
-        "prerouting": _antispoof(ctx, host, dc.supernet),
-        "input": input_,
-        "forward": forward,
-        "output": output,
-    }
-    return _ruleset(host, sets, chains)
+    return _ipsec_edge(ctx, host, sets, peers, crossing, dc.supernet)
 
 
 def _gateway(ctx: _Context, host: Host) -> Ruleset:
@@ -361,10 +343,17 @@ def _gateway(ctx: _Context, host: Host) -> Ruleset:
     site = ctx.sites[host.scope]
     sets = _Sets()
     peers = sets.match(ctx.hub_wan, "ike_peers", "IPsec peers: the datacenter hubs")
-    wan = host.interface("wan")
-    assert wan is not None  # the address plan gives every gateway a WAN link
-    forward_guard, output = _wan_guards(wan.name, peers)
     flows = [_flow_rule(sets, a, (site.lan,), ctx.daddrs(a.hosts)) for a in ctx.from_site[site.name]]
+    return _ipsec_edge(ctx, host, sets, peers, flows, site.lan)
+
+
+def _ipsec_edge(
+    ctx: _Context, host: Host, sets: _Sets, peers: dict[str, object], forward_flows: list[NftRule], inside: str
+) -> Ruleset:
+    """A hub or gateway: IKE/ESP only on the WAN, the flows it forwards, default drop."""
+    wan = host.interface("wan")
+    assert wan is not None  # the address plan gives every hub and gateway a WAN link
+    forward_guard, output = _wan_guards(wan.name, peers)
     input_ = [
         *_state(),
         _rule("loopback", "accept", "loopback", iif="lo"),
@@ -373,11 +362,10 @@ def _gateway(ctx: _Context, host: Host) -> Ruleset:
         *_input_flows(ctx, sets, host, ""),
         _final("host"),
     ]
-    forward = [*forward_guard, *_state(), *flows, _final("forward")]
     chains: dict[ChainName, list[NftRule]] = {
-        "prerouting": _antispoof(ctx, host, site.lan),
+        "prerouting": _antispoof(ctx, host, inside),
         "input": input_,
-        "forward": forward,
+        "forward": [*forward_guard, *_state(), *forward_flows, _final("forward")],
         "output": output,
     }
     return _ruleset(host, sets, chains)
