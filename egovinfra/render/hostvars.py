@@ -9,7 +9,7 @@ same dict to the roles' templates, so the two can never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from egovinfra.compile.plan import Host, Plan
@@ -19,10 +19,15 @@ Environment = Literal["production", "lab"]
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What a provider may read: the Plan and the target environment."""
+    """What a provider may read: the Plan and the target environment.
+
+    `host_vars` are computed once per host and context: the inventory and the offline
+    renderer both need them.
+    """
 
     plan: Plan
     env: Environment
+    computed: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
 VarsProvider = Callable[[RenderContext, Host], dict[str, Any] | None]

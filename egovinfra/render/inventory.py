@@ -16,6 +16,9 @@ HEADER = "Rendered by `egovinfra render` from the topology; do not edit, regener
 
 def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
     """Every variable of one host: identity, then each of its roles' variables."""
+    cached = ctx.computed.get(host.name)
+    if cached is not None:
+        return cached
     out = host_identity(ctx, host)
     registered = providers()
     for role in ansible_roles(host):
@@ -24,6 +27,7 @@ def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
         if values:
             out.update(values)
     out["egovinfra_roles"] = list(ansible_roles(host))
+    ctx.computed[host.name] = out
     return out
 
 
