@@ -91,6 +91,16 @@ def _write_pair(paths: CertKeyPaths, cert: x509.Certificate, key: PrivateKey) ->
     write_cert(paths.cert, cert)
 
 
+def _open(
+    identity: str, pki_dir: Path, passphrase: bytes | None
+) -> tuple[PkiLayout, CertificateAuthority, str]:
+    """The PKI folder (checked to be outside the repository), its issuing CA and the checked identity."""
+    ensure_outside_repository(pki_dir)
+    layout = PkiLayout(pki_dir)
+    issuer = load_issuing(layout, passphrase)
+    return layout, issuer, _checked_identity(issuer, identity)
+
+
 def issue(
     identity: str,
     pki_dir: Path,
@@ -103,10 +113,7 @@ def issue(
     `passphrase` unlocks the issuing CA key; the gateway key itself is written unencrypted (0600)
     because charon loads it unattended.
     """
-    ensure_outside_repository(pki_dir)
-    layout = PkiLayout(pki_dir)
-    issuer = load_issuing(layout, passphrase)
-    fqdn = _checked_identity(issuer, identity)
+    layout, issuer, fqdn = _open(identity, pki_dir, passphrase)
     paths = layout.host_current(fqdn)
     if paths.cert.exists():
         raise PkiError(f"{fqdn} already has a certificate at {paths.cert}; use `pki rotate`")
@@ -127,10 +134,7 @@ def rotate(
     Nothing is revoked: both stay valid until `retire`, so peers can switch over at their pace.
     Refuses while an earlier rotation has not been retired, so no key is ever overwritten.
     """
-    ensure_outside_repository(pki_dir)
-    layout = PkiLayout(pki_dir)
-    issuer = load_issuing(layout, passphrase)
-    fqdn = _checked_identity(issuer, identity)
+    layout, issuer, fqdn = _open(identity, pki_dir, passphrase)
     current, previous = layout.host_current(fqdn), layout.host_previous(fqdn)
     if not current.cert.exists():
         raise PkiError(f"{fqdn} has no certificate yet; use `pki issue`")
