@@ -99,12 +99,23 @@ def test_every_role_has_a_play_in_site_yml() -> None:
         entry["ansible.builtin.import_playbook"]
         for entry in yaml.safe_load((ROOT / "playbooks" / "site.yml").read_text())
     ]
-    played: dict[str, str] = {}
+    played: dict[str, list[str]] = {}
     for name in imported:
         for play in yaml.safe_load((ROOT / "playbooks" / name).read_text()):
             for role in play.get("roles", []):
-                played[role["role"]] = play["hosts"]
-    assert played == {role: f"role_{role}" for role in ROLES}
+                played.setdefault(role["role"], []).append(play["hosts"])
+    assert set(played) == set(ROLES)
+    for role, patterns in played.items():
+        group = f"role_{role}"
+        if len(patterns) == 1:
+            assert patterns == [group], f"{role} is played on {patterns}, not on {group}"
+            continue
+        # A role split into ordered plays must still cover its whole group exactly once:
+        # "group:&X" then "group:!X" is a partition of the group.
+        assert len(patterns) == 2, f"{role} is played {len(patterns)} times"
+        first, second = patterns
+        assert first.startswith(f"{group}:&"), first
+        assert second == f"{group}:!{first.removeprefix(f'{group}:&')}", second
 
 
 def templates_of(role: str) -> list[Path]:
