@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -71,6 +72,10 @@ def report(error: EgovinfraError) -> None:
 
 def main() -> None:
     """Entry point of the console script: known errors exit 2 with a message, never a traceback."""
+    # A run builds one large graph (topology, Plan, rendered files) that lives until it
+    # exits; the cyclic collector's default thresholds rescan it again and again for
+    # nothing (a tenth of a 1,000-site render). Reference counting still frees the rest.
+    gc.set_threshold(200_000, 30, 30)
     try:
         load_commands(sys.argv[1:])
         app()

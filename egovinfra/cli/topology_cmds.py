@@ -100,10 +100,12 @@ def plan(path: TopologyArg = None, fmt: Annotated[Format, typer.Option("--format
 @app.command()
 def render(
     path: TopologyArg = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="output folder (replaced atomically)")] = Path("out"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="output folder (created whole, or updated file by file)")
+    ] = Path("out"),
     env: Annotated[Env, typer.Option(help="target environment")] = Env.production,
 ) -> None:
-    """Render the inventory and every host's configuration files, atomically and deterministically."""
+    """Render the inventory and every host's configuration files, deterministically."""
     resolved = load_plan(path)
     tree = render_all(resolved, _env(env))
     write_tree(tree, out_dir)

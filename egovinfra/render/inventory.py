@@ -63,18 +63,30 @@ def all_vars(ctx: RenderContext) -> dict[str, Any]:
     }
 
 
-def render_inventory(ctx: RenderContext, prefix: str = "inventory/") -> Tree:
-    """The inventory files under `prefix`."""
-    tree: Tree = {}
+def inventory_index(ctx: RenderContext, prefix: str = "inventory/") -> Tree:
+    """hosts.yml (groups) and group_vars/all.yml under `prefix`."""
     hosts_yml: dict[str, Any] = {
         "all": {
             "hosts": {h.name: None for h in ctx.plan.hosts if h.managed},
             "children": {name: {"hosts": {m: None for m in members}} for name, members in groups(ctx).items()},
         }
     }
-    tree[f"{prefix}hosts.yml"] = dump_yaml(hosts_yml, HEADER)
-    tree[f"{prefix}group_vars/all.yml"] = dump_yaml(all_vars(ctx), HEADER)
+    return {
+        f"{prefix}hosts.yml": dump_yaml(hosts_yml, HEADER),
+        f"{prefix}group_vars/all.yml": dump_yaml(all_vars(ctx), HEADER),
+    }
+
+
+def host_vars_file(ctx: RenderContext, host: Host, prefix: str = "inventory/") -> Tree:
+    """host_vars/<host>.yml under `prefix` (nothing for an unmanaged host)."""
+    if not host.managed:
+        return {}
+    return {f"{prefix}host_vars/{host.name}.yml": dump_yaml(host_vars(ctx, host), HEADER)}
+
+
+def render_inventory(ctx: RenderContext, prefix: str = "inventory/") -> Tree:
+    """The inventory files under `prefix`."""
+    tree = inventory_index(ctx, prefix)
     for host in ctx.plan.hosts:
-        if host.managed:
-            tree[f"{prefix}host_vars/{host.name}.yml"] = dump_yaml(host_vars(ctx, host), HEADER)
+        tree.update(host_vars_file(ctx, host, prefix))
     return tree

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 # Starts with a letter, underscore or slash (never a number or an indicator), no ": ",
@@ -21,6 +22,8 @@ _ADDRESS = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~"})
 
 
+# Names, addresses and ports repeat across thousands of host_vars files: decide each once.
+@lru_cache(maxsize=1 << 16)
 def _string(text: str) -> str:
     if _ADDRESS.fullmatch(text):
         return text
@@ -36,14 +39,17 @@ def _string(text: str) -> str:
 
 
 def _scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string(value)
     if value is None:
         return "null"
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if kind is int or kind is float:
         return repr(value)
-    if isinstance(value, str):
-        return _string(value)
+    if isinstance(value, str):  # a str subclass (an enum member)
+        return _string(str.__str__(value))
     if isinstance(value, dict) and not value:
         return "{}"
     if isinstance(value, list | tuple) and not value:
@@ -51,32 +57,43 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
 
 
-def _mapping(data: dict[Any, Any], pad: str, out: list[str]) -> None:
+def _mapping(data: dict[Any, Any], pad: str, out: list[str], first: str | None = None) -> None:
+    """Block mapping at indent `pad`; `first` replaces the indent of its first line ("- ")."""
+    inner = pad + "  "
     for key in sorted(data, key=str):
         value = data[key]
-        name = _string(str(key))
-        if isinstance(value, dict) and value:
-            out.append(f"{pad}{name}:")
-            _mapping(value, pad + "  ", out)
-        elif isinstance(value, list | tuple) and value:
-            out.append(f"{pad}{name}:")
-            _sequence(value, pad, out)
+        lead = pad if first is None else first
+        first = None
+        name = _string(key) if type(key) is str else _string(str(key))
+        kind = type(value)
+        if (kind is dict or kind is list or kind is tuple) and value:
+            out.append(f"{lead}{name}:")
+            if kind is dict:
+                _mapping(value, inner, out)
+            else:
+                _sequence(value, pad, out)
+        elif kind is str:
+            out.append(f"{lead}{name}: {_string(value)}")
         else:
-            out.append(f"{pad}{name}: {_scalar(value)}")
+            out.append(f"{lead}{name}: {_scalar(value)}")
 
 
 def _sequence(items: list[Any] | tuple[Any, ...], pad: str, out: list[str]) -> None:
+    dash = pad + "- "
+    inner = pad + "  "
     for item in items:
-        if isinstance(item, dict | list | tuple) and item:
+        kind = type(item)
+        if kind is str:
+            out.append(dash + _string(item))
+        elif kind is dict and item:
+            _mapping(item, inner, out, first=dash)
+        elif (kind is list or kind is tuple) and item:
             nested: list[str] = []
-            if isinstance(item, dict):
-                _mapping(item, pad + "  ", nested)
-            else:
-                _sequence(item, pad + "  ", nested)
-            nested[0] = f"{pad}- {nested[0][len(pad) + 2 :]}"
+            _sequence(item, inner, nested)
+            nested[0] = dash + nested[0][len(inner) :]
             out.extend(nested)
         else:
-            out.append(f"{pad}- {_scalar(item)}")
+            out.append(dash + _scalar(item))
 
 
 def dump_yaml(data: Any, header: str = "") -> bytes:
