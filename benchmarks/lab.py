@@ -64,6 +64,11 @@ def main() -> None:
             failover = json.loads((ROOT / "reports" / "failover.json").read_text())
             print(f"{'RTO':<28} {failover['rto_seconds']:>8.1f} s")
             print(f"{'RPO':<28} {failover['rpo_records']:>8} records ({failover['rpo_seconds']} s)")
+            services = failover.get("services")
+            for name, service in (services if isinstance(services, dict) else {}).items():
+                rto = service["rto_seconds"]
+                print(f"{name + ' RTO':<28} {'not reached' if rto is None else f'{rto:8.1f} s'}")
+                print(f"{name + ' RPO':<28} {service['mails_lost']:>8} of {service['mails_sent']} mails")
             timed("failback", [*EGOVINFRA, "lab", "failback", *lab], figures)
     finally:
         timed("lab down", [*EGOVINFRA, "lab", "down", *lab], figures, check=False)

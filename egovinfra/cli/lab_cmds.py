@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +24,8 @@ from egovinfra.lab import api, drill, failover
 from egovinfra.lab.access import LabAccess, lab_access
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
-from egovinfra.verify import report, runner
+from egovinfra.pki import resolve_pki_dir
+from egovinfra.verify import groupware, report, runner
 from egovinfra.verify.context import LabContext
 
 lab = typer.Typer(help="Run the platform locally: image, up, status, ssh, down.", no_args_is_help=True)
@@ -184,6 +188,41 @@ def _actions(plan: Plan, access: LabAccess, inventory: Path, reports: Path) -> f
     return failover.Actions(switch_dns=switch_dns, restore=restore, reseed=reseed)
 
 
+def _runner(access: LabAccess) -> groupware.Runner:
+    def run(host: str, argv: Sequence[str], stdin: str | None) -> subprocess.CompletedProcess[str]:
+        return access.ssh(host, shlex.join(argv), timeout=90, input_text=stdin)
+
+    return run
+
+
+def _groupware_drill(plan: Plan, access: LabAccess) -> tuple[failover.ServiceDrill, ...]:
+    """The groupware's part of the drill: mails between two ministries before the loss; after
+    it, the sender logs in at the secondary and finds them (RTO), missing mails are the RPO."""
+    if not any("groupware_web" in h.roles for h in plan.hosts) or not plan.directory.people:
+        return ()
+    sender_site, recipient_site = groupware.drill_sites(plan)
+    probe = groupware.Probe(
+        plan,
+        _runner(access),
+        groupware.workstation_of(plan, sender_site),
+        groupware.ca_bundle(resolve_pki_dir(plan.name)),
+    )
+    secondary = drill.drill_plan(plan).secondary_dc
+    sent: list[groupware.Sent] = []
+
+    def prepare() -> None:
+        sent.append(groupware.send_probes(probe, sender_site, recipient_site))
+
+    def take_over(lost_at: float) -> dict[str, object]:
+        return dataclasses.asdict(groupware.take_over(probe, sent[-1], lost_at, secondary))
+
+    def give_back() -> None:
+        probe_sent = sent[-1] if sent else groupware.send_probes(probe, sender_site, recipient_site, count=1)
+        groupware.give_back(probe, probe_sent, plan.primary.name, secondary)
+
+    return (failover.ServiceDrill("groupware", prepare, take_over, give_back),)
+
+
 @lab.command(name="failover")
 def failover_cmd(
     path: TopologyArg = None,
@@ -201,6 +240,7 @@ def failover_cmd(
         chosen,
         _actions(plan, access, inventory, reports),
         replication_mode=plan.replication_mode,
+        services=_groupware_drill(plan, access),
         say=console.print,
     )
     reports.mkdir(parents=True, exist_ok=True)
@@ -215,11 +255,23 @@ def failover_cmd(
         ("RTO (loss → first acknowledged write)", f"{result.rto_seconds:.1f} s"),
         ("RPO (acknowledged records missing)", f"{result.rpo_records} records, {result.rpo_seconds:.1f} s"),
         ("new primary", result.new_primary),
+        *_service_rows(result),
     ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
     console.print(f"report in {out}; `egovinfra lab failback` returns to {result.lost_datacenter}")
+
+
+def _service_rows(result: failover.FailoverReport) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for name, figures in result.services.items():
+        rto = figures.get("rto_seconds")
+        shown = "not reached" if rto is None else f"{float(str(rto)):.1f} s"
+        rows.append((f"{name} RTO (loss → login at the secondary, mail found)", shown))
+        lost = f"{figures.get('mails_lost')} of {figures.get('mails_sent')} mails"
+        rows.append((f"{name} RPO (sent before the loss, missing after)", lost))
+    return rows
 
 
 @lab.command(name="failback")
@@ -236,6 +288,7 @@ def failback_cmd(
         lambda: lab_access(plan.name, lab_dir),
         drill.drill_plan(plan),
         _actions(plan, access, inventory, reports),
+        services=_groupware_drill(plan, access),
         say=console.print,
     )
     table = Table("step", "seconds", title="failback")

@@ -10,6 +10,8 @@
    names are switched to the secondary datacenter (`playbooks/dns-failover.yml`).
 4. RTO: from the loss to the first acknowledged write after it. RPO: acknowledged records the
    new primary does not have (0 expected with synchronous replication).
+5. Other services the caller names (`ServiceDrill`: the groupware) are prepared before the
+   loss and taken over after the names switch; each reports its own RTO and RPO.
 
 `failback` brings the datacenter back, re-seeds its database as a standby of the new primary,
 switches over (clean shutdown of the secondary, promotion of the original primary), switches the
@@ -123,10 +125,21 @@ class FailoverReport:
     lost_records: list[int] = field(default_factory=list)
     rpo_records: int = 0
     rpo_seconds: float = 0.0
+    services: dict[str, dict[str, object]] = field(default_factory=dict)  # service -> its figures
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ServiceDrill:
+    """Another service the drill measures: prepared before the loss, taken over after it."""
+
+    name: str
+    prepare: Callable[[], None]
+    take_over: Callable[[float], dict[str, object]]  # wall-clock time of the loss -> figures
+    give_back: Callable[[], None]  # at failback, once the primary serves again
 
 
 @dataclass(frozen=True)
@@ -246,6 +259,7 @@ def failover(
     actions: Actions,
     *,
     replication_mode: str,
+    services: tuple[ServiceDrill, ...] = (),
     warmup: int = 30,
     settle: float = 5.0,
     say: Callable[[str], None] = print,
@@ -265,6 +279,9 @@ def failover(
     _start_writer(access, drill)
     say(f"{client} writes to {drill.service_name} every {INTERVAL:.1f} s")
     _wait(f"{warmup} writes from {client}", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= warmup, 120)
+    for service in services:
+        say(f"{service.name}: preparing")
+        service.prepare()
 
     say(f"losing datacenter {drill.primary_dc}: {', '.join(drill.lost_hosts)} and its WAN link")
     report.lost_at = lose_datacenter(access, drill)
@@ -276,6 +293,11 @@ def failover(
     survivors = tuple(h.name for h in drill.dns_servers if h.scope != drill.primary_dc)
     actions.switch_dns(drill.secondary_dc, survivors)
     report.steps["switch DNS names"] = time.monotonic() - start
+    for service in services:
+        say(f"{service.name}: taking over in {drill.secondary_dc}")
+        start = time.monotonic()
+        report.services[service.name] = service.take_over(report.lost_at)
+        report.steps[f"take over {service.name}"] = time.monotonic() - start
 
     def resumed() -> bool:
         return any(w[0] == "ack" and w[2] > report.lost_at for w in _writes(access, client))
@@ -306,6 +328,7 @@ def failback(
     drill: DrillPlan,
     actions: Actions,
     *,
+    services: tuple[ServiceDrill, ...] = (),
     say: Callable[[str], None] = print,
 ) -> dict[str, float]:
     """Return to the primary datacenter; return the seconds each step took."""
@@ -353,6 +376,8 @@ def failback(
     timed(f"switch over to {primary}", switch_over)
     every_dns = tuple(h.name for h in drill.dns_servers)
     timed("switch DNS names back", lambda: actions.switch_dns(drill.primary_dc, every_dns))
+    for service in services:
+        timed(f"give {service.name} back to {drill.primary_dc}", service.give_back)
     timed(f"re-seed {standby} with the postgresql role", lambda: actions.reseed(standby))
 
     def synchronous_again() -> None:

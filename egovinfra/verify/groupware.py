@@ -273,3 +273,34 @@ def take_over(probe: Probe, sent: Sent, lost_at: float, datacenter: str, timeout
     lost = sum(1 for t in sent.tokens if probe.find(sent.recipient, mail, "INBOX", t) == 0)
     detail = "secondary database promoted, SOGo started" if activated else "secondary database not promoted"
     return TakeOver(rto, len(sent.tokens), lost, status[0], detail)
+
+
+def drill_sites(plan: Plan) -> tuple[str, str]:
+    """Two ministries for the drill's mail: the first site with people and a workstation sends,
+    the next site with people receives."""
+    with_people = [s.name for s in plan.sites if any(p.site == s.name for p in plan.directory.people)]
+    senders = [s for s in with_people if next(x.workstations for x in plan.sites if x.name == s)]
+    if not senders or len(with_people) < 2:
+        raise GroupwareCheckError("the drill needs two sites with people, the first with a workstation")
+    sender = senders[0]
+    return sender, next(s for s in with_people if s != sender)
+
+
+def give_back(probe: Probe, sent: Sent, primary: str, secondary: str, timeout: float = 300.0) -> float:
+    """At failback: SOGo back to standby in `secondary`; wait until the sender logs in at the
+    primary again and finds the drill's mail there. Seconds waited; GroupwareCheckError on timeout."""
+    plan = probe.plan
+    app = only(plan, "groupware_app", secondary)
+    stopped = probe.run(app.name, ["systemctl", "stop", "sogo"], None)
+    if stopped.returncode != 0:
+        raise GroupwareCheckError(f"{app.name}: cannot stop sogo: {stopped.stderr.strip()}")
+    web, mail = only(plan, "groupware_web", primary), only(plan, "mail", primary)
+
+    def serving() -> bool:
+        _, session = probe.login(sent.sender, web)
+        return session and probe.find(sent.sender, mail, "Sent", sent.tokens[-1]) > 0
+
+    waited = wait_for(serving, timeout, every=2.0)
+    if waited is None:
+        raise GroupwareCheckError(f"{sent.sender.uid} cannot log in at {web.name} and find the drill's mail")
+    return waited

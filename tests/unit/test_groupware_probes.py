@@ -15,6 +15,8 @@ from egovinfra.model import load_topology
 from egovinfra.verify.groupware import (
     GroupwareCheckError,
     Probe,
+    drill_sites,
+    give_back,
     password,
     person_of,
     send_probes,
@@ -115,3 +117,27 @@ def test_sogo_is_not_started_on_a_database_still_in_recovery(plan: Plan, secrets
     result = take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=2)
     assert not any(argv[:2] == ("systemctl", "start") for _, argv, _ in lab.calls)
     assert "not promoted" in result.detail
+
+
+def test_drill_mails_go_between_the_first_two_ministries_with_people(plan: Plan) -> None:
+    sender, recipient = drill_sites(plan)
+    assert sender != recipient
+    assert workstation_of(plan, sender)  # the sender's ministry has a workstation to probe from
+    assert person_of(plan, recipient).site == recipient
+
+
+def test_give_back_stops_the_secondary_and_waits_for_the_primary(plan: Plan, secrets: Path) -> None:
+    lab = FakeLab(plan, replicate=True)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=1)
+    assert give_back(probe, sent, "yde", "dla", timeout=5) >= 0
+    assert ("dla-groupware", ("systemctl", "stop", "sogo"), None) in lab.calls
+
+
+def test_give_back_fails_loudly_when_the_primary_lacks_the_mail(plan: Plan, secrets: Path) -> None:
+    lab = FakeLab(plan, replicate=False)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=1)
+    lab.boxes.clear()  # the primary lost its mailboxes and nothing replicated them back
+    with pytest.raises(GroupwareCheckError, match="cannot log in at yde-web"):
+        give_back(probe, sent, "yde", "dla", timeout=2)
