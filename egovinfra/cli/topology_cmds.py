@@ -21,7 +21,6 @@ from egovinfra.errors import EgovinfraError
 from egovinfra.model import load_topology
 from egovinfra.model.schema import Site, Topology
 from egovinfra.render import Environment, read_tree, render_all, write_tree
-from egovinfra.render.diagram import diagram as build_diagram
 from egovinfra.render.diff import host_changes, unified
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.inventory import render_inventory
@@ -163,6 +162,8 @@ def diagram(
     fmt = out_file.suffix.lstrip(".").lower()
     if fmt not in ("svg", "png"):
         raise EgovinfraError(f"{out_file}: the diagram is written as .svg or .png")
+    from egovinfra.render.diagram import diagram as build_diagram  # graphviz: only for this command
+
     resolved = load_plan(path)
     try:
         data = build_diagram(resolved).pipe(format=fmt)
