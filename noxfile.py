@@ -48,9 +48,12 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def lab(session: nox.Session) -> None:
-    """The main job: image (cached) → up → converge → verify on the default topology."""
+    """The main job: image (cached) → up → converge → verify on the default topology; then a
+    flow broken by hand must make verify fail, and the failover drill measures RTO and RPO."""
     session.run("egovinfra", "lab", "image")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
     session.run("egovinfra", "lab", "verify")
+    session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
+    session.run("egovinfra", "lab", "failover")

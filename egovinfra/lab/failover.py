@@ -242,8 +242,18 @@ def lose_datacenter(access: LabAccess, drill: DrillPlan) -> float:
         # the namespace outlives the container: without this its kernel would still answer
         for link in ip_json(machine, "link", "show") if machine else []:
             if link["ifname"] != "lo":
-                ip(machine or "", "link", "set", "dev", link["ifname"], "down")
+                _link_down(machine or "", link["ifname"])
     return at
+
+
+def _link_down(namespace: str, name: str) -> None:
+    """Take a link down; one that vanished meanwhile (charon's TUN device dies with charon) is
+    as down as it gets."""
+    try:
+        ip(namespace, "link", "set", "dev", name, "down")
+    except LabError:
+        if any(link["ifname"] == name for link in ip_json(namespace, "link", "show")):
+            raise
 
 
 def promote(access: LabAccess, host: str) -> None:

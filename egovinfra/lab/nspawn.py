@@ -82,12 +82,16 @@ def unmount(path: Path) -> None:
 def seed_host(merged: Path, hostname: str, operator_public: str) -> str:
     """Give a host its identity and let the operator in; return the host's public key.
 
-    Writes hostname, hosts, a fresh machine-id, the operator's key for root and an ed25519 host
-    key (kept when it already exists, so a restarted host keeps its identity).
+    Writes hostname, hosts (once), a fresh machine-id, the operator's key for root and an ed25519
+    host key (kept when it already exists, so a restarted host keeps its identity).
     """
     etc = merged / "etc"
     (etc / "hostname").write_text(hostname + "\n")
-    (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost\n")
+    hosts = etc / "hosts"
+    # Only a new host gets the file: on a restart it holds what the roles added (the names of
+    # the servers reached over TLS), and `lab up` must not undo a converge.
+    if f"127.0.1.1\t{hostname}" not in hosts.read_text().splitlines():
+        hosts.write_text(f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n::1\tlocalhost ip6-localhost\n")
     machine_id = etc / "machine-id"
     if not machine_id.read_text().strip():
         machine_id.write_text(uuid.uuid4().hex + "\n")
