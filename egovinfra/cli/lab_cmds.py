@@ -250,7 +250,7 @@ def failover_cmd(
     rows = [
         ("client → service", f"{result.client} → {result.service_name}"),
         *[(f"step: {name}", f"{seconds:.1f} s") for name, seconds in result.steps.items()],
-        ("writes acknowledged before / after the loss", f"{result.acked_before} / {result.acked_after}"),
+        ("writes acknowledged by the old / the new primary", f"{result.acked_before} / {result.acked_after}"),
         ("failed write attempts", str(result.failed_writes)),
         ("RTO (loss → first acknowledged write)", f"{result.rto_seconds:.1f} s"),
         ("RPO (acknowledged records missing)", f"{result.rpo_records} records, {result.rpo_seconds:.1f} s"),
@@ -269,7 +269,7 @@ def _service_rows(result: failover.FailoverReport) -> list[tuple[str, str]]:
         rto = figures.get("rto_seconds")
         shown = "not reached" if rto is None else f"{float(str(rto)):.1f} s"
         rows.append((f"{name} RTO (loss → login at the secondary, mail found)", shown))
-        lost = f"{figures.get('mails_lost')} of {figures.get('mails_sent')} mails"
+        lost = f"{figures.get('mails_lost')} of {figures.get('mails_sent')} mails ({figures.get('rpo_seconds')} s)"
         rows.append((f"{name} RPO (sent before the loss, missing after)", lost))
     return rows
 

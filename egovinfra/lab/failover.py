@@ -116,8 +116,8 @@ class FailoverReport:
     new_primary: str
     lost_at: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)  # step -> seconds it took
-    acked_before: int = 0
-    acked_after: int = 0
+    acked_before: int = 0  # by the lost primary (a write in flight may be acknowledged after the loss)
+    acked_after: int = 0  # by the promoted standby
     failed_writes: int = 0
     last_ack_before: float = 0.0
     first_ack_after: float = 0.0
@@ -309,8 +309,12 @@ def failover(
         report.services[service.name] = service.take_over(report.lost_at)
         report.steps[f"take over {service.name}"] = time.monotonic() - start
 
+    # A write in flight at the loss may be acknowledged by the old primary just after it:
+    # service is back when writes are acknowledged by another server, the promoted standby.
+    lost_address = drill.primary_db.address
+
     def resumed() -> bool:
-        return any(w[0] == "ack" and w[2] > report.lost_at for w in _writes(access, client))
+        return any(w[0] == "ack" and w[3] != lost_address for w in _writes(access, client))
 
     _wait("writes to resume", resumed, 180)
     time.sleep(settle)
@@ -318,8 +322,8 @@ def failover(
     time.sleep(1.0)
     writes = _writes(access, client)
     acked = [w for w in writes if w[0] == "ack"]
-    before = [w for w in acked if w[2] <= report.lost_at]
-    after = [w for w in acked if w[2] > report.lost_at]
+    before = [w for w in acked if w[3] == lost_address]
+    after = [w for w in acked if w[3] != lost_address]
     report.acked_before, report.acked_after = len(before), len(after)
     report.failed_writes = sum(w[0] == "fail" for w in writes)
     report.last_ack_before = before[-1][2] if before else 0.0

@@ -34,9 +34,11 @@ def plan() -> Plan:
 class FakeLab:
     """Mailboxes by (mail host, uid, mailbox); a database that is promoted or not."""
 
-    def __init__(self, plan: Plan, replicate: bool, promoted: bool = True) -> None:
+    def __init__(self, plan: Plan, replicate: bool, promoted: bool = True, replicated_sends: int | None = None) -> None:
         self.plan = plan
         self.replicate = replicate
+        self.replicated_sends = replicated_sends  # the loss cuts replication after this many mails
+        self.sends = 0
         self.promoted = promoted
         self.boxes: dict[tuple[str, str, str], list[str]] = {}
         self.calls: list[tuple[str, tuple[str, ...], str | None]] = []
@@ -58,9 +60,12 @@ class FakeLab:
             if job["action"] == "send":
                 to_uid = job["to"].split("@")[0]
                 server = self.by_fqdn[job["smtp"]]
+                self.sends += 1
+                if self.replicated_sends is not None:
+                    self.replicate = self.sends <= self.replicated_sends
                 self._deliver(server, to_uid, "INBOX", job["token"])
                 self._deliver(server, job["user"], "Sent", job["token"])
-                out = json.dumps({"sent_at": 1.0})
+                out = json.dumps({"sent_at": float(self.sends)})
             elif job["action"] == "find":
                 found = self.boxes.get((self.by_fqdn[job["imap"]], job["user"], job["mailbox"]), [])
                 out = json.dumps({"found": found.count(job["token"])})
@@ -141,3 +146,13 @@ def test_give_back_fails_loudly_when_the_primary_lacks_the_mail(plan: Plan, secr
     lab.boxes.clear()  # the primary lost its mailboxes and nothing replicated them back
     with pytest.raises(GroupwareCheckError, match="cannot log in at yde-web"):
         give_back(probe, sent, "yde", "dla", timeout=2)
+
+
+def test_a_mail_not_yet_replicated_at_the_loss_is_the_rpo_not_an_outage(plan: Plan, secrets: Path) -> None:
+    lab = FakeLab(plan, replicate=True, replicated_sends=2)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=3)  # accepted at t = 1, 2, 3
+    result = take_over(probe, sent, lost_at=3.5, datacenter="dla", timeout=5)
+    assert result.rto_seconds is not None  # the sender logs in and finds the first two
+    assert result.mails_lost == 1
+    assert result.rpo_seconds == 0.5  # the lost mail was sent 0.5 s before the loss
