@@ -257,9 +257,15 @@ def _link_down(namespace: str, name: str) -> None:
 
 
 def promote(access: LabAccess, host: str) -> None:
-    """Promote ``host`` and let it commit alone: its synchronous standby is gone."""
+    """Promote ``host`` and let it commit alone: its synchronous standby is gone.
+
+    A server re-seeded by ``pg_basebackup --write-recovery-conf`` carries its source in
+    postgresql.auto.conf; that setting outranks the role's and would travel with the next base
+    backup taken from this server, pointing a new standby at the wrong primary (or itself).
+    """
     _psql(access, host, "SELECT pg_promote(true, 60)")
     _psql(access, host, "ALTER SYSTEM SET synchronous_standby_names = ''")
+    _psql(access, host, "ALTER SYSTEM RESET primary_conninfo")
     _psql(access, host, "SELECT pg_reload_conf()")
 
 
