@@ -49,8 +49,9 @@ for spec in sys.argv[2:]:
     s.setblocking(False)
     socks.append((proto, s))
     bound.append(spec)
-print(json.dumps({"bound": bound, "taken": taken, "failed": failed}), flush=True)
-if not socks or os.fork():
+child = os.fork() if socks else 0
+if child or not socks:  # the caller's process reports; the detached child serves
+    print(json.dumps({"bound": bound, "taken": taken, "failed": failed, "pid": child or None}), flush=True)
     os._exit(0)
 os.setsid()
 null = os.open(os.devnull, os.O_RDWR)
@@ -132,7 +133,10 @@ class Packet:
 
 
 def listener_argv(lifetime: float, packets: Iterable[Packet]) -> list[str]:
-    """The command that makes a target answer on ``packets`` (TCP/UDP only) for ``lifetime`` s."""
+    """The command that makes a target answer on ``packets`` (TCP/UDP only) for ``lifetime`` s.
+
+    It prints a JSON report: what it bound, what was taken, what failed, and the PID of the
+    detached listener (to stop it early), or null when it bound nothing."""
     specs = sorted({f"{p.protocol}:{p.address}:{p.port}" for p in packets if p.protocol != "icmp"})
     return ["python3", "-c", LISTENER, str(lifetime), *specs]
 

@@ -6,6 +6,7 @@ parallel) so a denied row costs one timeout, not one per row.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -150,10 +151,25 @@ def probe_all(plan: Plan, lab: LabContext, ssh: SshRun) -> Probed:
                 found.update(result)
         return found
 
-    probed.first = batch(rows)
-    probed.outcomes = dict(probed.first)
-    # The first packet of a flow may start an SA negotiation (trap) and be lost: one retry.
-    retry = [r for r, outcome in probed.first.items() if r.allowed and outcome != OPEN]
-    if retry:
-        probed.outcomes.update(batch(retry))
+    try:
+        probed.first = batch(rows)
+        probed.outcomes = dict(probed.first)
+        # The first packet of a flow may start an SA negotiation (trap) and be lost: one retry.
+        retry = [r for r, outcome in probed.first.items() if r.allowed and outcome != OPEN]
+        if retry:
+            probed.outcomes.update(batch(retry))
+    finally:
+        _stop_listeners(probed, ssh)
     return probed
+
+
+def _stop_listeners(probed: Probed, ssh: SshRun) -> None:
+    """Free the ports at once: a standby service (SOGo in the secondary) started right after a
+    verify, by a failover, must not find its port still held by a test listener."""
+    for host, report in probed.listeners.items():
+        try:
+            pid = json.loads(report).get("pid")
+        except ValueError:
+            continue
+        if isinstance(pid, int):
+            ssh(host, ["kill", str(pid)], 30.0)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -45,7 +48,24 @@ def test_listener_leaves_a_taken_port_to_its_service() -> None:
         service.listen()
         port = service.getsockname()[1]
         report = json.loads(run(listener_argv(1, [Packet("tcp", "127.0.0.1", port)])))
-    assert report == {"bound": [], "taken": [f"tcp:127.0.0.1:{port}"], "failed": []}
+    assert report == {"bound": [], "taken": [f"tcp:127.0.0.1:{port}"], "failed": [], "pid": None}
+
+
+def test_a_listener_can_be_stopped_early_by_its_pid() -> None:
+    port = free_port(socket.SOCK_STREAM)
+    report = json.loads(run(listener_argv(60, [Packet("tcp", "127.0.0.1", port)])))
+    os.kill(report["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                time.sleep(0.1)
+                continue
+        break
+    else:
+        raise AssertionError(f"port {port} still held after the listener was stopped")
 
 
 @pytest.mark.parametrize(
