@@ -68,7 +68,7 @@ def main() -> None:
             for name, service in (services if isinstance(services, dict) else {}).items():
                 rto = service["rto_seconds"]
                 print(f"{name + ' RTO':<28} {'not reached' if rto is None else f'{rto:8.1f} s'}")
-                print(f"{name + ' RPO':<28} {service['mails_lost']:>8} of {service['mails_sent']} mails")
+                print(f"{name + ' RPO':<28} {service['lost']:>8} of {service['written']} {service['unit']}")
             timed("failback", [*EGOVINFRA, "lab", "failback", *lab], figures)
     finally:
         timed("lab down", [*EGOVINFRA, "lab", "down", *lab], figures, check=False)

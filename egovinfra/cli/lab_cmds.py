@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shlex
@@ -213,12 +212,20 @@ def _groupware_drill(plan: Plan, access: LabAccess) -> tuple[failover.ServiceDri
     def prepare() -> None:
         sent.append(groupware.send_probes(probe, sender_site, recipient_site))
 
-    def take_over(lost_at: float) -> dict[str, object]:
-        return dataclasses.asdict(groupware.take_over(probe, sent[-1], lost_at, secondary))
+    def take_over(lost_at: float) -> failover.ServiceOutcome:
+        measured = groupware.take_over(probe, sent[-1], lost_at, secondary)
+        return failover.ServiceOutcome(
+            rto_seconds=measured.rto_seconds,
+            back_when="login at the secondary, mail found",
+            lost=measured.mails_lost,
+            written=measured.mails_sent,
+            unit="mails",
+            rpo_seconds=measured.rpo_seconds,
+            detail=f"{measured.detail}; last login answered {measured.login_status}",
+        )
 
     def give_back() -> None:
-        probe_sent = sent[-1] if sent else groupware.send_probes(probe, sender_site, recipient_site, count=1)
-        groupware.give_back(probe, probe_sent, plan.primary.name, secondary)
+        groupware.give_back(probe, sender_site, recipient_site, plan.primary.name, secondary)
 
     return (failover.ServiceDrill("groupware", prepare, take_over, give_back),)
 
@@ -265,12 +272,11 @@ def failover_cmd(
 
 def _service_rows(result: failover.FailoverReport) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
-    for name, figures in result.services.items():
-        rto = figures.get("rto_seconds")
-        shown = "not reached" if rto is None else f"{float(str(rto)):.1f} s"
-        rows.append((f"{name} RTO (loss → login at the secondary, mail found)", shown))
-        lost = f"{figures.get('mails_lost')} of {figures.get('mails_sent')} mails ({figures.get('rpo_seconds')} s)"
-        rows.append((f"{name} RPO (sent before the loss, missing after)", lost))
+    for name, outcome in result.services.items():
+        rto = "not reached" if outcome.rto_seconds is None else f"{outcome.rto_seconds:.1f} s"
+        rows.append((f"{name} RTO (loss → {outcome.back_when})", rto))
+        lost = f"{outcome.lost} of {outcome.written} {outcome.unit} ({outcome.rpo_seconds:.2f} s before the loss)"
+        rows.append((f"{name} RPO (written before the loss, missing after)", lost))
     return rows
 
 

@@ -105,6 +105,19 @@ with open(log, "a", buffering=1) as out:
 """
 
 
+@dataclass(frozen=True)
+class ServiceOutcome:
+    """What the drill measured of another service than the database."""
+
+    rto_seconds: float | None  # loss → `back_when` held; None: not within the drill's patience
+    back_when: str  # what "back" means for this service
+    lost: int  # units written before the loss and missing after it: the RPO
+    written: int
+    unit: str  # what was written: "mails", ...
+    rpo_seconds: float  # how long before the loss the earliest lost unit was written
+    detail: str
+
+
 @dataclass
 class FailoverReport:
     """What the drill measured. Times are seconds; ``*_at`` are wall-clock (shared by all hosts)."""
@@ -125,7 +138,7 @@ class FailoverReport:
     lost_records: list[int] = field(default_factory=list)
     rpo_records: int = 0
     rpo_seconds: float = 0.0
-    services: dict[str, dict[str, object]] = field(default_factory=dict)  # service -> its figures
+    services: dict[str, ServiceOutcome] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -138,7 +151,7 @@ class ServiceDrill:
 
     name: str
     prepare: Callable[[], None]
-    take_over: Callable[[float], dict[str, object]]  # wall-clock time of the loss -> figures
+    take_over: Callable[[float], ServiceOutcome]  # wall-clock time of the loss -> outcome
     give_back: Callable[[], None]  # at failback, once the primary serves again
 
 
@@ -259,9 +272,9 @@ def _link_down(namespace: str, name: str) -> None:
 def promote(access: LabAccess, host: str) -> None:
     """Promote ``host`` and let it commit alone: its synchronous standby is gone.
 
-    A server re-seeded by ``pg_basebackup --write-recovery-conf`` carries its source in
-    postgresql.auto.conf; that setting outranks the role's and would travel with the next base
-    backup taken from this server, pointing a new standby at the wrong primary (or itself).
+    A server re-seeded by ``pg_basebackup --write-recovery-conf`` names its source in
+    postgresql.auto.conf; once it is the primary that name is stale and goes (the postgresql
+    role also drops it from any copy it clones).
     """
     _psql(access, host, "SELECT pg_promote(true, 60)")
     _psql(access, host, "ALTER SYSTEM SET synchronous_standby_names = ''")

@@ -64,7 +64,7 @@ def _mapping(data: dict[Any, Any], pad: str, out: list[str], first: str | None =
         value = data[key]
         lead = pad if first is None else first
         first = None
-        name = _string(key) if type(key) is str else _string(str(key))
+        name = _string(str(key))
         kind = type(value)
         if (kind is dict or kind is list or kind is tuple) and value:
             out.append(f"{lead}{name}:")

@@ -238,11 +238,14 @@ class TakeOver:
     detail: str
 
 
-def send_probes(probe: Probe, sender_site: str, recipient_site: str, count: int = 3) -> Sent:
-    """Before the loss: `count` mails between two ministries through the primary's mail host."""
+def send_probes(
+    probe: Probe, sender_site: str, recipient_site: str, count: int = 3, datacenter: str | None = None
+) -> Sent:
+    """`count` mails between two ministries through the mail host of `datacenter` (the primary's
+    by default, as before a loss)."""
     plan = probe.plan
     sender, recipient = person_of(plan, sender_site), person_of(plan, recipient_site)
-    mail = only(plan, "mail", plan.primary.name)
+    mail = only(plan, "mail", datacenter or plan.primary.name)
     tokens = tuple(new_token() for _ in range(count))
     sent_at = tuple(probe.send(sender, recipient, mail, token) for token in tokens)
     return Sent(tokens, sender, recipient, sent_at)
@@ -283,18 +286,24 @@ def take_over(probe: Probe, sent: Sent, lost_at: float, datacenter: str, timeout
 def drill_sites(plan: Plan) -> tuple[str, str]:
     """Two ministries for the drill's mail: the first site with people and a workstation sends,
     the next site with people receives."""
-    with_people = [s.name for s in plan.sites if any(p.site == s.name for p in plan.directory.people)]
-    senders = [s for s in with_people if next(x.workstations for x in plan.sites if x.name == s)]
-    if not senders or len(with_people) < 2:
+    staffed = {p.site for p in plan.directory.people}
+    with_people = [s for s in plan.sites if s.name in staffed]
+    sender = next((s.name for s in with_people if s.workstations), None)
+    recipient = next((s.name for s in with_people if s.name != sender), None)
+    if sender is None or recipient is None:
         raise GroupwareCheckError("the drill needs two sites with people, the first with a workstation")
-    sender = senders[0]
-    return sender, next(s for s in with_people if s != sender)
+    return sender, recipient
 
 
-def give_back(probe: Probe, sent: Sent, primary: str, secondary: str, timeout: float = 300.0) -> float:
-    """At failback: SOGo back to standby in `secondary`; wait until the sender logs in at the
-    primary again and finds the drill's mail there. Seconds waited; GroupwareCheckError on timeout."""
+def give_back(
+    probe: Probe, sender_site: str, recipient_site: str, primary: str, secondary: str, timeout: float = 300.0
+) -> float:
+    """At failback: a mail written through the secondary, which served while the primary was
+    lost, must reach the primary (dsync replicates both ways); then SOGo goes back to standby
+    in `secondary` and the sender must log in at the primary and find that mail there. Seconds
+    waited; GroupwareCheckError on timeout."""
     plan = probe.plan
+    sent = send_probes(probe, sender_site, recipient_site, count=1, datacenter=secondary)
     app = only(plan, "groupware_app", secondary)
     stopped = probe.run(app.name, ["systemctl", "stop", "sogo"], None)
     if stopped.returncode != 0:
@@ -303,9 +312,11 @@ def give_back(probe: Probe, sent: Sent, primary: str, secondary: str, timeout: f
 
     def serving() -> bool:
         _, session = probe.login(sent.sender, web)
-        return session and probe.find(sent.sender, mail, "Sent", sent.tokens[-1]) > 0
+        return session and probe.find(sent.sender, mail, "Sent", sent.tokens[0]) > 0
 
     waited = wait_for(serving, timeout, every=2.0)
     if waited is None:
-        raise GroupwareCheckError(f"{sent.sender.uid} cannot log in at {web.name} and find the drill's mail")
+        raise GroupwareCheckError(
+            f"{sent.sender.uid} cannot log in at {web.name} and find the mail written through {secondary}"
+        )
     return waited

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from egovinfra.cli.topology_cmds import load_plan
-from egovinfra.lab import api
+from egovinfra.lab import api, cgroups
 from egovinfra.lab.names import lab_prefix
 
 FAMILY = "egc"  # its own prefix: never touches a lab someone else runs
@@ -40,7 +40,7 @@ def machine_traces(prefix: str, lab_dir: Path) -> list[str]:
             continue
         if prefix.encode() in argv or str(lab_dir).encode() in argv:
             found.append(f"process {proc.name}: {argv[:120]!r}")
-    for hierarchy in (Path("/sys/fs/cgroup/systemd"), Path("/sys/fs/cgroup/unified")):
+    for hierarchy in cgroups.HIERARCHIES:
         if hierarchy.is_dir():
             found += [f"cgroup {p}" for p in hierarchy.iterdir() if p.name.startswith(prefix)]
     return found
