@@ -1,5 +1,5 @@
 """`python -m egovinfra`."""
 
-from egovinfra.cli import main
+from egovinfra.cli import entry
 
-main()
+entry()

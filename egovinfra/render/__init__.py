@@ -1,29 +1,69 @@
-"""Plan → files. Renderers build in-memory trees; `write_tree` alone puts them on disk."""
+"""Plan → files. Renderers build in-memory trees; `Baseline.write` alone puts them on disk."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from egovinfra.compile.plan import Plan
 from egovinfra.render.configs import render_configs
 from egovinfra.render.hostvars import Environment, RenderContext
 from egovinfra.render.inventory import host_vars_file, inventory_index
-from egovinfra.render.parallel import map_hosts
-from egovinfra.render.tree import RenderError, Tree, read_tree, write_tree
+from egovinfra.render.parallel import map_chunks
+from egovinfra.render.tree import Baseline, Changes, RenderError, Tree, read_tree, write_tree
 from egovinfra.render.vpn_peers import render_vendor_peers
+
+
+def _shared_files(ctx: RenderContext) -> Tree:
+    """The files that belong to no single host: inventory index, vendor peer configs."""
+    return {**inventory_index(ctx), **render_vendor_peers(ctx.plan)}
+
+
+def _hosts(ctx: RenderContext) -> Callable[[range], Tree]:
+    """A job rendering a range of the Plan's hosts: host_vars and configs/<host>/."""
+    hosts = ctx.plan.hosts
+
+    def job(chunk: range) -> Tree:
+        tree: Tree = {}
+        for index in chunk:
+            tree.update(host_vars_file(ctx, hosts[index]))
+            tree.update(render_configs(ctx, hosts[index]))
+        return tree
+
+    return job
 
 
 def render_all(plan: Plan, env: Environment = "production") -> Tree:
     """The whole rendered deployment: inventory/ and configs/<host>/."""
     ctx = RenderContext(plan, env)
-    hosts = plan.hosts
-
-    def one_host(index: int) -> Tree:
-        host = hosts[index]
-        return {**host_vars_file(ctx, host), **render_configs(ctx, host)}
-
-    tree = inventory_index(ctx)
-    tree.update(map_hosts(one_host, len(hosts)))
-    tree.update(render_vendor_peers(plan))
+    tree = _shared_files(ctx)
+    for part in map_chunks(_hosts(ctx), len(plan.hosts)):
+        tree.update(part)
     return tree
 
 
-__all__ = ["Environment", "RenderContext", "RenderError", "Tree", "read_tree", "render_all", "write_tree"]
+def render_changes(plan: Plan, baseline: Baseline, env: Environment = "production") -> Changes:
+    """The whole rendered deployment held against the folder it will be written to.
+
+    Each worker compares its own hosts' files with what the folder holds, so unchanged
+    files (nearly all of a re-render) never cross between processes.
+    """
+    ctx = RenderContext(plan, env)
+    render_hosts = _hosts(ctx)
+    changes = baseline.changes(_shared_files(ctx))
+    for part in map_chunks(lambda chunk: baseline.changes(render_hosts(chunk)), len(plan.hosts)):
+        changes.merge(part)
+    return changes
+
+
+__all__ = [
+    "Baseline",
+    "Changes",
+    "Environment",
+    "RenderContext",
+    "RenderError",
+    "Tree",
+    "read_tree",
+    "render_all",
+    "render_changes",
+    "write_tree",
+]

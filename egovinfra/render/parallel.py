@@ -2,7 +2,8 @@
 
 Hosts render independently once the Plan is compiled, so large deployments fork one worker
 per core; the workers inherit the Plan (nothing is pickled on the way in) and send back
-finished files. Small deployments render in-process: forking would cost more than it saves.
+what each chunk of hosts produced. Small deployments render in-process: forking would cost
+more than it saves.
 """
 
 from __future__ import annotations
@@ -11,25 +12,20 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable
-
-from egovinfra.render.tree import Tree
+from typing import Any, TypeVar
 
 # Below this many hosts per core, forking costs more than rendering.
 MIN_HOSTS_PER_WORKER = 200
 # Hosts per task: small enough to balance a hub's large files against many small gateways.
 CHUNK = 64
 
-HostJob = Callable[[int], Tree]
+T = TypeVar("T")
 # The job of the pool being run; forked workers inherit it instead of unpickling it.
-_CURRENT: dict[str, HostJob] = {}
+_CURRENT: dict[str, Callable[[range], Any]] = {}
 
 
-def _render_chunk(chunk: range) -> Tree:
-    job = _CURRENT["job"]
-    out: Tree = {}
-    for index in chunk:
-        out.update(job(index))
-    return out
+def _run(chunk: range) -> Any:
+    return _CURRENT["job"](chunk)
 
 
 def worker_count(hosts: int) -> int:
@@ -40,8 +36,11 @@ def worker_count(hosts: int) -> int:
     return max(1, min(cores, hosts // MIN_HOSTS_PER_WORKER))
 
 
-def map_hosts(job: HostJob, count: int) -> Tree:
-    """The union of `job(i)` for every host index i < count, rendered on every core."""
+def map_chunks(job: Callable[[range], T], count: int) -> list[T]:
+    """`job` applied to consecutive ranges covering the host indices below `count`, on every core.
+
+    The results come in no particular order: callers merge parts with disjoint paths.
+    """
     workers = worker_count(count)
     # The Plan outlives the render: move it out of the cyclic collector's sight, so
     # collections neither rescan it nor, in a forked worker, copy its pages by touching it.
@@ -49,13 +48,10 @@ def map_hosts(job: HostJob, count: int) -> Tree:
     _CURRENT["job"] = job
     try:
         if workers == 1:
-            return _render_chunk(range(count))
+            return [job(range(count))]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
-            out: Tree = {}
-            for part in pool.imap_unordered(_render_chunk, chunks):
-                out.update(part)
-            return out
+            return list(pool.imap_unordered(_run, chunks))
     finally:
         _CURRENT.clear()
         gc.unfreeze()

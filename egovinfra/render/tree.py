@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from egovinfra.errors import EgovinfraError
@@ -16,7 +17,7 @@ _BANNER = "rendered by egovinfra; regenerated, do not edit"
 _COMPLETE = "complete"
 _INCOMPLETE = "incomplete: a render stopped while writing this folder; render it again"
 
-# path (relative, POSIX) → content. Rendering builds this; only `write_tree` touches disk.
+# path (relative, POSIX) → content. Rendering builds this; only `Baseline.write` changes the disk.
 Tree = dict[str, bytes]
 
 
@@ -24,30 +25,84 @@ class RenderError(EgovinfraError):
     """A render that cannot be written (the output folder is not ours, ...)."""
 
 
+@dataclass
+class Changes:
+    """A rendered tree held against its output folder: files to write, and files already right."""
+
+    write: Tree = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
+
+    def merge(self, other: Changes) -> None:
+        """Add the changes of another part of the same render (disjoint paths)."""
+        self.write.update(other.write)
+        self.kept |= other.kept
+
+    def files(self) -> set[str]:
+        """Every path of the rendered tree."""
+        return self.write.keys() | self.kept
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An output folder as a render finds it: absent or empty (written whole), or an earlier render's."""
+
+    out: Path
+    # The files the earlier render wrote; None for a new folder.
+    previous: frozenset[str] | None
+    complete: bool
+
+    @classmethod
+    def read(cls, out: Path) -> Baseline:
+        """Look at `out` before rendering into it.
+
+        Refuses a non-empty folder that an earlier render did not write, so a mistyped --out
+        never deletes someone's files.
+        """
+        out = out.resolve()
+        if out.exists() and not out.is_dir():
+            raise RenderError(f"{out} exists and is not a folder; choose another --out")
+        if out.exists() and any(out.iterdir()):
+            if not (out / MARKER).exists():
+                raise RenderError(f"{out} exists and was not written by egovinfra render; choose another --out")
+            files, complete = _manifest(out)
+            return cls(out, frozenset(files), complete)
+        return cls(out, None, False)
+
+    def changes(self, tree: Tree) -> Changes:
+        """`tree` split into the files that differ from the folder and those it already holds."""
+        if self.previous is None:
+            return Changes(dict(tree))
+        root = str(self.out)
+        found = Changes()
+        for rel, content in tree.items():
+            if _holds(os.path.join(root, rel), content):
+                found.kept.add(rel)
+            else:
+                found.write[rel] = content
+        return found
+
+    def write(self, changes: Changes) -> None:
+        """Make the folder hold exactly the rendered tree of `changes`.
+
+        A new folder is written beside `out` and renamed into place, so it appears whole. A
+        folder that an earlier render wrote is updated in place: a changed file is replaced
+        atomically (temporary file, then rename), an unchanged one is left alone (it keeps its
+        modification time, so rsync, make and reviewers see only real changes), files the new
+        tree lacks are removed. Creating inodes and folders is the dear part of writing tens of
+        thousands of files, and a re-render usually changes a handful. While an update runs,
+        the folder's marker says it is incomplete; `read_tree` refuses such a folder until a
+        render finishes.
+        """
+        if self.previous is None:
+            _write_new(changes.write, self.out)
+        else:
+            _update(changes, self.out, self.previous, self.complete)
+
+
 def write_tree(tree: Tree, out: Path) -> None:
-    """Make `out` hold exactly `tree`, deterministically.
-
-    A new folder is written beside `out` and renamed into place, so it appears whole. A
-    folder that an earlier render wrote is updated in place: a changed file is replaced
-    atomically (temporary file, then rename), an unchanged one is left alone (it keeps its
-    modification time, so rsync, make and reviewers see only real changes), files the new
-    tree lacks are removed. Creating inodes and folders is the dear part of writing tens of
-    thousands of files, and a re-render usually changes a handful. While an update runs,
-    the folder's marker says it is incomplete; `read_tree` refuses such a folder until a
-    render finishes.
-
-    Refuses a non-empty folder that an earlier render did not write, so a mistyped --out
-    never deletes someone's files.
-    """
-    out = out.resolve()
-    if out.exists() and not out.is_dir():
-        raise RenderError(f"{out} exists and is not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()):
-        if not (out / MARKER).exists():
-            raise RenderError(f"{out} exists and was not written by egovinfra render; choose another --out")
-        _update(tree, out)
-    else:
-        _write_new(tree, out)
+    """Make `out` hold exactly `tree`, deterministically (see `Baseline.write`)."""
+    baseline = Baseline.read(out)
+    baseline.write(baseline.changes(tree))
 
 
 def _write_new(tree: Tree, out: Path) -> None:
@@ -63,30 +118,31 @@ def _write_new(tree: Tree, out: Path) -> None:
                 handle.write(content)
         _write_marker(Path(staging), _COMPLETE, tree.keys())
         if out.exists():
-            out.rmdir()  # empty (checked by the caller)
+            out.rmdir()  # empty (checked by Baseline.read)
         os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def _update(tree: Tree, out: Path) -> None:
-    previous = _manifest(out)
+def _update(changes: Changes, out: Path, previous: frozenset[str], complete: bool) -> None:
+    files = changes.files()
+    stale = sorted(previous - files, reverse=True)
+    if complete and not changes.write and not stale:
+        return  # the folder already holds this render: touch nothing, not even the marker
     # Until the end, the marker names every file either render may have left here.
-    _write_marker(out, _INCOMPLETE, previous | tree.keys())
+    _write_marker(out, _INCOMPLETE, previous | files)
     made: set[str] = set()
-    for rel, content in sorted(tree.items()):
+    for rel, content in sorted(changes.write.items()):
         target = os.path.join(out, rel)
-        if not _holds(target, content):
-            _ensure_parent(target, made)
-            _replace(target, content)
-    stale = sorted(previous - tree.keys(), reverse=True)
+        _ensure_parent(target, made)
+        _replace(target, content)
     for rel in stale:
         # Already gone, or the path now belongs to the new tree in another shape.
         with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
             os.unlink(os.path.join(out, rel))
     _remove_empty_parents(out, stale)
-    _write_marker(out, _COMPLETE, tree.keys())
+    _write_marker(out, _COMPLETE, files)
 
 
 def _holds(path: str, content: bytes) -> bool:
@@ -148,12 +204,14 @@ def _write_marker(folder: Path, state: str, files: Iterable[str]) -> None:
     os.replace(temp, folder / MARKER)
 
 
-def _manifest(folder: Path) -> set[str]:
-    """The files an earlier render wrote into `folder` (walked when its marker has no list)."""
+def _manifest(folder: Path) -> tuple[set[str], bool]:
+    """The files an earlier render wrote into `folder` (walked when its marker has no list), and
+    whether that render finished."""
     lines = (folder / MARKER).read_text().splitlines()
     if len(lines) >= 2 and lines[1] in (_COMPLETE, _INCOMPLETE):
-        return set(lines[2:])
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MARKER}
+        return set(lines[2:]), lines[1] == _COMPLETE
+    walked = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MARKER}
+    return walked, False
 
 
 def read_tree(root: Path) -> Tree:

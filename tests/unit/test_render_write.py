@@ -10,7 +10,7 @@ import pytest
 
 from egovinfra.compile import compile_plan
 from egovinfra.model import load_topology
-from egovinfra.render import RenderError, parallel, read_tree, render_all, write_tree
+from egovinfra.render import Baseline, RenderError, parallel, read_tree, render_all, render_changes, write_tree
 from egovinfra.render import tree as tree_module
 from tests.conftest import DEFAULT_TOPOLOGY
 
@@ -89,6 +89,34 @@ def test_an_interrupted_update_is_flagged_and_the_next_render_repairs_it(
     assert read_tree(out) == changed
 
 
+def test_an_unchanged_rerender_touches_nothing_not_even_the_marker(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(TREE, out)
+    marker = out / tree_module.MARKER
+    os.utime(marker, (1_000_000, 1_000_000))
+    write_tree(TREE, out)
+    assert marker.stat().st_mtime == 1_000_000
+
+
+def test_workers_hold_their_own_files_against_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+    expected = render_all(plan)
+    out = tmp_path / "out"
+    write_tree(expected, out)
+    edited = "configs/minfi-gw/etc/nftables.conf"
+    (out / edited).write_text("flush ruleset\n")
+    (out / "inventory/host_vars/minfi-gw.yml").unlink()
+    monkeypatch.setattr(parallel, "MIN_HOSTS_PER_WORKER", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    baseline = Baseline.read(out)
+    changes = render_changes(plan, baseline)
+    assert set(changes.write) == {edited, "inventory/host_vars/minfi-gw.yml"}
+    assert changes.files() == set(expected)
+    baseline.write(changes)
+    assert read_tree(out) == expected
+
+
 def test_files_added_by_hand_are_not_the_renders_to_remove(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(TREE, out)
@@ -111,11 +139,12 @@ def test_an_error_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(parallel, "MIN_HOSTS_PER_WORKER", 1)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
 
-    def job(index: int) -> dict[str, bytes]:
-        if index == 5:
+    def job(chunk: range) -> list[int]:
+        if 5 in chunk:
             raise RenderError("roles/x/templates/y.j2: 'z' is undefined")
-        return {f"f{index}": b""}
+        return list(chunk)
 
+    monkeypatch.setattr(parallel, "CHUNK", 2)
     with pytest.raises(RenderError, match="'z' is undefined"):
-        parallel.map_hosts(job, 8)
-    assert parallel.map_hosts(lambda i: {f"f{i}": b""}, 2) == {"f0": b"", "f1": b""}
+        parallel.map_chunks(job, 8)
+    assert sorted(index for part in parallel.map_chunks(job, 4) for index in part) == [0, 1, 2, 3]
