@@ -23,6 +23,7 @@ ROOT_TESTS = ("tests/root", "tests/lab/test_lab_lifecycle.py", "tests/lab/test_l
 def lint(session: nox.Session) -> None:
     """ruff, mypy --strict on egovinfra/, import layers, dependency hygiene, ansible-lint."""
     session.run("ruff", "check", "egovinfra", "tests", "benchmarks", "stacks", "noxfile.py")
+    session.run("ruff", "format", "--check", "egovinfra", "tests", "benchmarks", "stacks", "noxfile.py")
     session.run("mypy", "egovinfra")
     session.run("lint-imports")
     session.run("deptry", "egovinfra")

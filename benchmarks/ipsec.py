@@ -91,8 +91,10 @@ def main() -> None:
     if reason:
         sys.exit(f"cannot run: {reason}")
     h.cleanup(PREFIX)
-    print(f"{'sites':>5} {'tunnels':>7} {'daemons':>7} {'gateways load-all s':>19} "
-          f"{'all established s':>17} {'per gateway s':>13}")
+    print(
+        f"{'sites':>5} {'tunnels':>7} {'daemons':>7} {'gateways load-all s':>19} "
+        f"{'all established s':>17} {'per gateway s':>13}"
+    )
     for n_sites in (int(s) for s in args.sites.split(",")):
         results = []
         for _ in range(args.runs):

@@ -76,9 +76,7 @@ def time_netlab_create(n_sites: int, netlab_bin: Path | str) -> tuple[float, flo
     return wall, usage.ru_maxrss / 1024
 
 
-def median_netlab_create(
-    n_sites: int, netlab_bin: Path | str, runs: int = 3
-) -> tuple[float, float]:
+def median_netlab_create(n_sites: int, netlab_bin: Path | str, runs: int = 3) -> tuple[float, float]:
     """Median (wall seconds, peak RSS MiB) over `runs` fresh `netlab create` runs."""
     samples = [time_netlab_create(n_sites, netlab_bin) for _ in range(runs)]
     return (
@@ -89,9 +87,7 @@ def median_netlab_create(
 
 def netlab_version(netlab_bin: Path | str) -> str:
     """Return netlab's version string, e.g. '26.10'."""
-    out = subprocess.run(
-        [str(netlab_bin), "version"], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([str(netlab_bin), "version"], capture_output=True, text=True, check=True).stdout
     return out.splitlines()[0].removeprefix("netlab version").strip()
 
 

@@ -40,16 +40,17 @@ def measure(topology: Path, runs: int) -> dict[str, float]:
         compile_policy(plan)
         t2 = time.process_time()
         for host, ruleset in plan.policy.rulesets.items():
-            render_template("nftables", "etc/nftables.conf.j2",
-                            {**ruleset_vars(ruleset), "inventory_hostname": host})
+            render_template("nftables", "etc/nftables.conf.j2", {**ruleset_vars(ruleset), "inventory_hostname": host})
         t3 = time.process_time()
         compiles.append(t1 - t0)
         policies.append(t2 - t1)
         renders.append(t3 - t2)
     hub = plan.policy.rulesets[plan.primary.hub]
     return {
-        "compile": statistics.median(compiles), "policy": statistics.median(policies),
-        "render": statistics.median(renders), "hosts": len(plan.policy.rulesets),
+        "compile": statistics.median(compiles),
+        "policy": statistics.median(policies),
+        "render": statistics.median(renders),
+        "hosts": len(plan.policy.rulesets),
         "hub_rules": sum(len(c.rules) for c in hub.chains),
         "hub_elements": sum(len(s.elements) for s in hub.sets),
     }
@@ -61,14 +62,18 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,100,1000,5000")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print(f"{'sites':>6} {'hosts':>6} {'compile cpu':>10} {'policy cpu':>9} {'nft render cpu':>13} "
-          f"{'hub rules':>10} {'hub set elements':>17}")
+    print(
+        f"{'sites':>6} {'hosts':>6} {'compile cpu':>10} {'policy cpu':>9} {'nft render cpu':>13} "
+        f"{'hub rules':>10} {'hub set elements':>17}"
+    )
     with tempfile.TemporaryDirectory(prefix="egovinfra-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             topo = synthesise(Path(tmp) / f"t{size}", size)
             m = measure(topo, args.runs)
-            print(f"{size:>6} {m['hosts']:>6.0f} {m['compile']:>10.3f} {m['policy']:>9.3f} {m['render']:>13.3f} "
-                  f"{m['hub_rules']:>10.0f} {m['hub_elements']:>17.0f}")
+            print(
+                f"{size:>6} {m['hosts']:>6.0f} {m['compile']:>10.3f} {m['policy']:>9.3f} {m['render']:>13.3f} "
+                f"{m['hub_rules']:>10.0f} {m['hub_elements']:>17.0f}"
+            )
     print("CPU seconds; compile includes the policy stage, 'policy cpu' is that stage run once more alone.")
     return 0
 

@@ -61,8 +61,10 @@ def main() -> int:
                 runs = [run_once(cmd, Path(tmp)) for _ in range(args.runs)]
                 sites = 8 + n
                 wall, cpu, peak = (statistics.median(r[i] for r in runs) for i in range(3))
-                print(f"{sites:>6} {backend:>10} {stack:>10} {runs[0][3]['total']:>9} "
-                      f"{wall:7.2f} {cpu:6.2f} {peak:9.1f}", flush=True)
+                print(
+                    f"{sites:>6} {backend:>10} {stack:>10} {runs[0][3]['total']:>9} {wall:7.2f} {cpu:6.2f} {peak:9.1f}",
+                    flush=True,
+                )
     return 0
 
 

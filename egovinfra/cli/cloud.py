@@ -27,7 +27,8 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 def preview(
     path: TopologyArg = None,
     datacenter: Annotated[
-        str, typer.Option("--datacenter", help="datacenter name or role (primary, secondary)")] = "primary",
+        str, typer.Option("--datacenter", help="datacenter name or role (primary, secondary)")
+    ] = "primary",
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """What the datacenter's stack would create, without a cloud: the program under Pulumi's mocks.
@@ -47,8 +48,15 @@ def preview(
     counts = result.counts()
     custom = sum(1 for r in result.resources if r.custom)
     if fmt is Format.json:
-        doc = {"datacenter": dc.name, "role": dc.role, "resources": rows, "outputs": result.outputs,
-               "counts": dict(sorted(counts.items())), "total": len(result.resources), "cloud_resources": custom}
+        doc = {
+            "datacenter": dc.name,
+            "role": dc.role,
+            "resources": rows,
+            "outputs": result.outputs,
+            "counts": dict(sorted(counts.items())),
+            "total": len(result.resources),
+            "cloud_resources": custom,
+        }
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
     else:
         table = Table("type", "name", "key inputs", title=f"{plan.name}: datacenter {dc.name} ({dc.role})")
@@ -57,8 +65,9 @@ def preview(
         out.print(table)
         for token, count in sorted(counts.items()):
             out.print(f"{count:5d}  {token}")
-        out.print(f"{len(result.resources)} resources: {custom} in the cloud, "
-                  f"{len(result.resources) - custom} components")
+        out.print(
+            f"{len(result.resources)} resources: {custom} in the cloud, {len(result.resources) - custom} components"
+        )
     problems = audit(result, plan, dc)
     if problems:
         raise EgovinfraError("the previewed stack disagrees with the Plan:\n  " + "\n  ".join(problems))
@@ -84,8 +93,7 @@ def _kept(existing: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(data, dict):
         raise EgovinfraError(f"{existing}: not a Pulumi stack file (a mapping with `config:`)")
     config = data.get("config") or {}
-    return ({k: v for k, v in config.items() if k not in OWNED_KEYS},
-            {k: v for k, v in data.items() if k != "config"})
+    return ({k: v for k, v in config.items() if k not in OWNED_KEYS}, {k: v for k, v in data.items() if k != "config"})
 
 
 @app.command()
@@ -109,7 +117,8 @@ def stacks(
 def stack_outputs(
     files: Annotated[list[Path], typer.Argument(help="`pulumi stack output --json` of each datacenter stack")],
     inventory_dir: Annotated[
-        Path, typer.Option("--inventory", help="the inventory folder, e.g. inventories/production")],
+        Path, typer.Option("--inventory", help="the inventory folder, e.g. inventories/production")
+    ],
     topology: Annotated[Path | None, typer.Option(help="topology folder (default: the embedded one)")] = None,
 ) -> None:
     """Merge stack outputs (instance ids, the VPN's public address) into an Ansible inventory.

@@ -34,8 +34,13 @@ def _int(value: Any) -> int | None:
 def recorded_rule_key(rule: Recorded) -> RuleKey:
     """The Neutron identity of a previewed SecGroupRule (numbers arrive as floats)."""
     i = rule.inputs
-    return RuleKey(str(i.get("direction")), str(i.get("protocol")), _int(i.get("portRangeMin")),
-                   _int(i.get("portRangeMax")), str(i.get("remoteIpPrefix")))
+    return RuleKey(
+        str(i.get("direction")),
+        str(i.get("protocol")),
+        _int(i.get("portRangeMin")),
+        _int(i.get("portRangeMax")),
+        str(i.get("remoteIpPrefix")),
+    )
 
 
 def group_rules(preview: Preview) -> dict[str, list[Recorded]]:
@@ -49,8 +54,9 @@ def group_rules(preview: Preview) -> dict[str, list[Recorded]]:
 
 def _compare(what: str, got: Iterable[Any], want: Iterable[Any]) -> list[str]:
     got_set, want_set = set(got), set(want)
-    return ([f"{what}: {item} is not in the Plan" for item in sorted(got_set - want_set, key=str)]
-            + [f"{what}: {item} is missing" for item in sorted(want_set - got_set, key=str)])
+    return [f"{what}: {item} is not in the Plan" for item in sorted(got_set - want_set, key=str)] + [
+        f"{what}: {item} is missing" for item in sorted(want_set - got_set, key=str)
+    ]
 
 
 def check_security_groups(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
@@ -66,10 +72,10 @@ def check_security_groups(preview: Preview, plan: Plan, dc: Datacenter) -> list[
 
 def check_ports(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
     """Every port carries the fixed address the Plan gives that host's interface, and no other."""
-    want = {logical(h.name, i.name): i.ip for h in cloud_hosts(plan, dc) for i in h.interfaces
-            if i.kind in ("zone", "mgmt")}
-    got = {p.name: tuple(ip.get("ipAddress") for ip in p.inputs.get("fixedIps", []))
-           for p in preview.of_type(T_PORT)}
+    want = {
+        logical(h.name, i.name): i.ip for h in cloud_hosts(plan, dc) for i in h.interfaces if i.kind in ("zone", "mgmt")
+    }
+    got = {p.name: tuple(ip.get("ipAddress") for ip in p.inputs.get("fixedIps", [])) for p in preview.of_type(T_PORT)}
     problems = [f"port {name}: no port for this interface of the Plan" for name in sorted(set(want) - set(got))]
     for name, addresses in sorted(got.items()):
         if name not in want:
@@ -81,8 +87,11 @@ def check_ports(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
 
 def check_subnets(preview: Preview, dc: Datacenter) -> list[str]:
     """Zone subnets have the Plan's CIDR and gateway."""
-    got = {(s.name, s.inputs.get("cidr"), s.inputs.get("gatewayIp")) for s in preview.of_type(T_SUBNET)
-           if "gatewayIp" in s.inputs}
+    got = {
+        (s.name, s.inputs.get("cidr"), s.inputs.get("gatewayIp"))
+        for s in preview.of_type(T_SUBNET)
+        if "gatewayIp" in s.inputs
+    }
     return _compare("subnet", got, {(logical(dc.name, z.name), z.cidr, z.gateway) for z in dc.zones})
 
 
@@ -103,11 +112,19 @@ def check_vpnaas(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
         return []
     nv = neutron_settings(plan, dc)
     wanted = {
-        T_IKE: {"ikeVersion": nv.ike_version, "encryptionAlgorithm": nv.ike.encryption_algorithm,
-                "authAlgorithm": nv.ike.auth_algorithm, "pfs": nv.ike.pfs},
-        T_IPSEC: {"encryptionAlgorithm": nv.ipsec.encryption_algorithm,
-                  "authAlgorithm": nv.ipsec.auth_algorithm, "pfs": nv.ipsec.pfs,
-                  "transformProtocol": nv.transform_protocol, "encapsulationMode": nv.encapsulation_mode},
+        T_IKE: {
+            "ikeVersion": nv.ike_version,
+            "encryptionAlgorithm": nv.ike.encryption_algorithm,
+            "authAlgorithm": nv.ike.auth_algorithm,
+            "pfs": nv.ike.pfs,
+        },
+        T_IPSEC: {
+            "encryptionAlgorithm": nv.ipsec.encryption_algorithm,
+            "authAlgorithm": nv.ipsec.auth_algorithm,
+            "pfs": nv.ipsec.pfs,
+            "transformProtocol": nv.transform_protocol,
+            "encapsulationMode": nv.encapsulation_mode,
+        },
     }
     problems: list[str] = []
     for token, want in wanted.items():
@@ -116,12 +133,20 @@ def check_vpnaas(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
             problems.append(f"{token}: missing")
         for policy in found:
             got = _fields(policy.inputs, want)
-            problems += [f"{policy.name}: {k} is {got[k]!r}, the Plan's crypto needs {v!r}"
-                         for k, v in want.items() if got[k] != v]
+            problems += [
+                f"{policy.name}: {k} is {got[k]!r}, the Plan's crypto needs {v!r}"
+                for k, v in want.items()
+                if got[k] != v
+            ]
     return problems
 
 
 def audit(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
     """Every disagreement between the previewed stack and the Plan (empty when none)."""
-    return (check_subnets(preview, dc) + check_routes(preview, dc) + check_ports(preview, plan, dc)
-            + check_security_groups(preview, plan, dc) + check_vpnaas(preview, plan, dc))
+    return (
+        check_subnets(preview, dc)
+        + check_routes(preview, dc)
+        + check_ports(preview, plan, dc)
+        + check_security_groups(preview, plan, dc)
+        + check_vpnaas(preview, plan, dc)
+    )

@@ -26,8 +26,10 @@ class CloudInventory:
 
 def _get(data: Mapping[str, Any], key: str, where: str) -> Any:
     if not isinstance(data, Mapping) or key not in data:
-        raise CloudError(f"stack outputs: {where}{key} is missing (is this `pulumi stack output --json` "
-                         "of a stacks/datacenter stack?)")
+        raise CloudError(
+            f"stack outputs: {where}{key} is missing (is this `pulumi stack output --json` "
+            "of a stacks/datacenter stack?)"
+        )
     return data[key]
 
 
@@ -49,20 +51,28 @@ def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
         planned = {i.name: i.ip for i in host.interfaces}
         for iface, addresses in sorted(_get(facts, "ports", f"hosts.{host_name}.").items()):
             if list(addresses) != [planned.get(iface)]:
-                problems.append(f"{host_name} {iface}: the cloud gave {addresses}, the Plan says "
-                                f"{planned.get(iface)}")
+                problems.append(f"{host_name} {iface}: the cloud gave {addresses}, the Plan says {planned.get(iface)}")
         hosts[host_name] = {"egovinfra_cloud_instance_id": _get(facts, "instance_id", f"hosts.{host_name}.")}
     if problems:
-        raise CloudError("stack outputs disagree with the Plan (run `pulumi up` or render again):\n  "
-                         + "\n  ".join(problems))
+        raise CloudError(
+            "stack outputs disagree with the Plan (run `pulumi up` or render again):\n  " + "\n  ".join(problems)
+        )
     vpn = _get(outputs, "vpn", "")
     public = _get(vpn, "public_address", "vpn.")
     notes = []
     if public != dc.wan.endpoint_address:
-        notes.append(f"{dc.name}: the intranet reaches this datacenter at {public}, but the Plan (and so "
-                     f"every peer's configuration) says {dc.wan.endpoint_address}; set "
-                     f"datacenters.{dc.name}.wan_address: {public} in the topology and render again")
+        notes.append(
+            f"{dc.name}: the intranet reaches this datacenter at {public}, but the Plan (and so "
+            f"every peer's configuration) says {dc.wan.endpoint_address}; set "
+            f"datacenters.{dc.name}.wan_address: {public} in the topology and render again"
+        )
     group = f"dc_{dc.name}".replace("-", "_")
-    data = {"all": {"hosts": hosts, "children": {group: {"vars": {
-        "egovinfra_vpn_public_address": public, "egovinfra_vpn_backend": dc.vpn_backend}}}}}
+    data = {
+        "all": {
+            "hosts": hosts,
+            "children": {
+                group: {"vars": {"egovinfra_vpn_public_address": public, "egovinfra_vpn_backend": dc.vpn_backend}}
+            },
+        }
+    }
     return CloudInventory(dc.name, data, tuple(notes))

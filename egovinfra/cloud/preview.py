@@ -112,8 +112,9 @@ class _Monitor(pulumi_mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
             with self._lock:
-                self.recorded.append(Recorded(response.urn, request.type, request.name,
-                                              bool(request.custom), request.parent, inputs))
+                self.recorded.append(
+                    Recorded(response.urn, request.type, request.name, bool(request.custom), request.parent, inputs)
+                )
         return response
 
 
@@ -144,19 +145,22 @@ def config_for(datacenter: str, topology: str | None, extra: Mapping[str, Any] |
     if topology is not None:
         values["topology"] = topology
     values.update(extra or {})
-    return {f"{program.CONFIG_NAMESPACE}:{k}": v if isinstance(v, str) else json.dumps(v)
-            for k, v in values.items() if v is not None}
+    return {
+        f"{program.CONFIG_NAMESPACE}:{k}": v if isinstance(v, str) else json.dumps(v)
+        for k, v in values.items()
+        if v is not None
+    }
 
 
-def run_preview(datacenter: str, topology: str | None = None,
-                config: Mapping[str, Any] | None = None) -> Preview:
+def run_preview(datacenter: str, topology: str | None = None, config: Mapping[str, Any] | None = None) -> Preview:
     """Run the stack program for `datacenter` (a name or a role) under mocks; record everything."""
     mocks = _Mocks()
     monitor = _Monitor(mocks)
     pulumi_settings.ROOT.set(None)  # a fresh stack resource for every preview in this process
     pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=datacenter, preview=True, monitor=monitor)
-    pulumi.runtime.set_all_config(config_for(datacenter, topology, config),
-                                  secret_keys=[f"{program.CONFIG_NAMESPACE}:vpnPsk"])
+    pulumi.runtime.set_all_config(
+        config_for(datacenter, topology, config), secret_keys=[f"{program.CONFIG_NAMESPACE}:vpnPsk"]
+    )
     with _quiet_loop_finalizers():
         try:
             _sync_await(run_pulumi_func(program.main))

@@ -16,7 +16,12 @@ KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
     "openstack:networking/routerRoute:RouterRoute": ("destinationCidr", "nextHop"),
     "openstack:networking/secGroup:SecGroup": ("deleteDefaultRules",),
     "openstack:networking/secGroupRule:SecGroupRule": (
-        "direction", "protocol", "portRangeMin", "portRangeMax", "remoteIpPrefix"),
+        "direction",
+        "protocol",
+        "portRangeMin",
+        "portRangeMax",
+        "remoteIpPrefix",
+    ),
     "openstack:networking/port:Port": ("fixedIps", "securityGroupIds", "allowedAddressPairs"),
     "openstack:networking/floatingIp:FloatingIp": ("pool", "address"),
     "openstack:networking/floatingIpAssociate:FloatingIpAssociate": ("portId",),
@@ -24,14 +29,18 @@ KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
     "openstack:compute/instance:Instance": ("flavorName", "imageName", "keyPair", "schedulerHints"),
     "openstack:compute/volumeAttach:VolumeAttach": ("instanceId", "volumeId"),
     "openstack:blockstorage/volume:Volume": ("size", "volumeType"),
-    "openstack:vpnaas/ikePolicy:IkePolicy": (
-        "ikeVersion", "encryptionAlgorithm", "authAlgorithm", "pfs", "lifetimes"),
+    "openstack:vpnaas/ikePolicy:IkePolicy": ("ikeVersion", "encryptionAlgorithm", "authAlgorithm", "pfs", "lifetimes"),
     "openstack:vpnaas/ipSecPolicy:IpSecPolicy": (
-        "transformProtocol", "encapsulationMode", "encryptionAlgorithm", "authAlgorithm", "pfs", "lifetimes"),
+        "transformProtocol",
+        "encapsulationMode",
+        "encryptionAlgorithm",
+        "authAlgorithm",
+        "pfs",
+        "lifetimes",
+    ),
     "openstack:vpnaas/service:Service": ("routerId",),
     "openstack:vpnaas/endpointGroup:EndpointGroup": ("type", "endpoints"),
-    "openstack:vpnaas/siteConnection:SiteConnection": (
-        "peerAddress", "peerId", "localId", "initiator", "dpds", "psk"),
+    "openstack:vpnaas/siteConnection:SiteConnection": ("peerAddress", "peerId", "localId", "initiator", "dpds", "psk"),
 }
 
 
@@ -48,8 +57,9 @@ def _text(value: Any) -> str:
 def key_inputs(resource: Recorded) -> dict[str, Any]:
     """The reviewed inputs of a resource; secrets masked."""
     keys = KEY_INPUTS.get(resource.type, ())
-    return {k: "[secret]" if k in SECRET_INPUTS else resource.inputs[k]
-            for k in keys if resource.inputs.get(k) is not None}
+    return {
+        k: "[secret]" if k in SECRET_INPUTS else resource.inputs[k] for k in keys if resource.inputs.get(k) is not None
+    }
 
 
 def short_type(token: str) -> str:
@@ -63,9 +73,13 @@ def short_type(token: str) -> str:
 def preview_rows(preview: Preview) -> list[dict[str, Any]]:
     """One row per resource, sorted by type then name (registration order is not stable)."""
     rows = [
-        {"type": short_type(r.type), "token": r.type, "name": r.name,
-         "inputs": " ".join(f"{k}={_text(v)}" for k, v in key_inputs(r).items()),
-         "values": key_inputs(r)}
+        {
+            "type": short_type(r.type),
+            "token": r.type,
+            "name": r.name,
+            "inputs": " ".join(f"{k}={_text(v)}" for k, v in key_inputs(r).items()),
+            "values": key_inputs(r),
+        }
         for r in preview.resources
     ]
     return sorted(rows, key=lambda row: (row["type"], row["name"]))

@@ -50,9 +50,7 @@ def _ca_key_usage() -> x509.KeyUsage:
     )
 
 
-def build_root(
-    deployment: str, now: datetime, validity: timedelta = ROOT_VALIDITY
-) -> CertificateAuthority:
+def build_root(deployment: str, now: datetime, validity: timedelta = ROOT_VALIDITY) -> CertificateAuthority:
     """A self-signed root CA (P-384, SHA-384) that may sign one level of CA below it."""
     key = generate_key()
     subject = _name(deployment, f"{deployment} intranet root CA")
@@ -154,9 +152,7 @@ def init_pki(
     ensure_outside_repository(pki_dir)
     layout = PkiLayout(pki_dir)
     if layout.root_ca.cert.exists() or layout.root_ca.key.exists():
-        raise PkiError(
-            f"a root CA already exists in {layout.root_ca.cert.parent}; refusing to replace it"
-        )
+        raise PkiError(f"a root CA already exists in {layout.root_ca.cert.parent}; refusing to replace it")
     moment = now or datetime.now(UTC)
     root = build_root(deployment, moment)
     issuing = build_issuing(root, deployment, domain, moment)

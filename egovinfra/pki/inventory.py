@@ -68,8 +68,4 @@ def list_certificates(
             ("current", layout.host_current(fqdn)),
             ("previous", layout.host_previous(fqdn)),
         ]
-    return [
-        _record(role, paths.cert, moment, window)
-        for role, paths in candidates
-        if paths.cert.exists()
-    ]
+    return [_record(role, paths.cert, moment, window) for role, paths in candidates if paths.cert.exists()]

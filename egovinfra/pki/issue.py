@@ -58,9 +58,7 @@ def sign_leaf(
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH, IPSEC_IKE]
-            ),
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH, IPSEC_IKE]),
             critical=False,
         )
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(fqdn)]), critical=False)
@@ -91,9 +89,7 @@ def _write_pair(paths: CertKeyPaths, cert: x509.Certificate, key: PrivateKey) ->
     write_cert(paths.cert, cert)
 
 
-def _open(
-    identity: str, pki_dir: Path, passphrase: bytes | None
-) -> tuple[PkiLayout, CertificateAuthority, str]:
+def _open(identity: str, pki_dir: Path, passphrase: bytes | None) -> tuple[PkiLayout, CertificateAuthority, str]:
     """The PKI folder (checked to be outside the repository), its issuing CA and the checked identity."""
     ensure_outside_repository(pki_dir)
     layout = PkiLayout(pki_dir)

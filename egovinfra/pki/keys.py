@@ -20,13 +20,9 @@ def generate_key() -> PrivateKey:
 def write_key(path: Path, key: PrivateKey, passphrase: bytes | None = None) -> None:
     """Write `key` as PKCS#8 PEM, mode 0600, encrypted when `passphrase` is given."""
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     write_atomic(path, pem, 0o600)
 
 

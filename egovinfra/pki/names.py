@@ -16,8 +16,7 @@ def normalize_dns_name(name: str, what: str) -> str:
     labels = value.split(".")
     if not value or len(value) > 253 or not all(_LABEL.match(label) for label in labels):
         raise PkiError(
-            f"{what} {name!r} is not a DNS name "
-            "(labels of letters, digits and inner hyphens, joined by dots)"
+            f"{what} {name!r} is not a DNS name (labels of letters, digits and inner hyphens, joined by dots)"
         )
     if len(labels) < 2:
         raise PkiError(f"{what} {name!r} must have at least two labels (e.g. intranet.gov.example)")

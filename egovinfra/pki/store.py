@@ -73,9 +73,7 @@ def _pair(folder: Path) -> CertKeyPaths:
     return CertKeyPaths(cert=folder / CERT_FILE, key=folder / KEY_FILE)
 
 
-def resolve_pki_dir(
-    deployment: str, pki_dir: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
+def resolve_pki_dir(deployment: str, pki_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The deployment's PKI directory: the argument, else ``$EGOVINFRA_PKI_DIR``, else the default.
 
     The default lives under /var/lib, outside any working tree, so keys cannot be committed by

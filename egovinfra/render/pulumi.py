@@ -18,8 +18,10 @@ from egovinfra.render.tree import Tree
 
 NAMESPACE = "egovinfra"
 OWNED_KEYS = (f"{NAMESPACE}:datacenter", f"{NAMESPACE}:topology")
-HEADER = ("# Rendered by `egovinfra stacks` from the topology; the keys below are regenerated.\n"
-          "# Other keys (`pulumi config set ...`) are kept when the file is rendered again.\n")
+HEADER = (
+    "# Rendered by `egovinfra stacks` from the topology; the keys below are regenerated.\n"
+    "# Other keys (`pulumi config set ...`) are kept when the file is rendered again.\n"
+)
 
 
 def stack_name(plan: Plan, dc: Datacenter) -> str:
@@ -39,8 +41,9 @@ def stack_config(plan: Plan, dc: Datacenter, topology: str | None = None) -> dic
 def dump_stack_file(config: dict[str, Any], other: dict[str, Any] | None = None) -> bytes:
     """A stack file's text: the header, then `config:` and any `other` top-level keys
     (`encryptionsalt`, `secretsprovider`, ... that Pulumi keeps there), sorted."""
-    body = yaml.safe_dump({**(other or {}), "config": config}, sort_keys=True, default_flow_style=False,
-                          allow_unicode=True)
+    body = yaml.safe_dump(
+        {**(other or {}), "config": config}, sort_keys=True, default_flow_style=False, allow_unicode=True
+    )
     return (HEADER + body).encode()
 
 

@@ -26,6 +26,7 @@ def _resource(check: ResourceCheck) -> Callable[[ResourceValidationArgs, ReportV
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for message in check(args, args.get_config()):
             report(message, None)
+
     return validate
 
 
@@ -39,27 +40,38 @@ PolicyPack(
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=[
         StackValidationPolicy(
-            name="no-open-ingress", description=policies.no_open_ingress.__doc__ or "",
+            name="no-open-ingress",
+            description=policies.no_open_ingress.__doc__ or "",
             validate=_open_ingress,
-            config_schema=PolicyConfigSchema(properties={
-                "dmzZone": {"type": "string", "default": policies.DEFAULTS["dmzZone"]},
-                "publishedPorts": {"type": "array", "items": {"type": "string"},
-                                   "default": policies.DEFAULTS["publishedPorts"]},
-            }),
+            config_schema=PolicyConfigSchema(
+                properties={
+                    "dmzZone": {"type": "string", "default": policies.DEFAULTS["dmzZone"]},
+                    "publishedPorts": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": policies.DEFAULTS["publishedPorts"],
+                    },
+                }
+            ),
         ),
         ResourceValidationPolicy(
-            name="instance-in-server-group", description=policies.instance_in_server_group.__doc__ or "",
+            name="instance-in-server-group",
+            description=policies.instance_in_server_group.__doc__ or "",
             validate=_resource(policies.instance_in_server_group),
         ),
         ResourceValidationPolicy(
-            name="data-volume-type", description=policies.data_volume_type.__doc__ or "",
+            name="data-volume-type",
+            description=policies.data_volume_type.__doc__ or "",
             validate=_resource(policies.data_volume_type),
-            config_schema=PolicyConfigSchema(properties={
-                "volumeType": {"type": "string", "default": policies.DEFAULTS["volumeType"]},
-            }),
+            config_schema=PolicyConfigSchema(
+                properties={
+                    "volumeType": {"type": "string", "default": policies.DEFAULTS["volumeType"]},
+                }
+            ),
         ),
         ResourceValidationPolicy(
-            name="vpnaas-strong-crypto", description=policies.vpnaas_strong_crypto.__doc__ or "",
+            name="vpnaas-strong-crypto",
+            description=policies.vpnaas_strong_crypto.__doc__ or "",
             validate=_resource(policies.vpnaas_strong_crypto),
         ),
     ],

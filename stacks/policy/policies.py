@@ -25,8 +25,7 @@ STRONG_ENCRYPTION = frozenset({"aes-256-gcm-16", "aes-256-gcm-12", "aes-128-gcm-
 STRONG_AUTH = frozenset({"sha256", "sha384", "sha512"})
 STRONG_PFS = frozenset({"group15", "group16", "group19", "group20", "group21", "group31"})
 # What OpenStack picks when a value is left out: the reason every value must be explicit.
-NEUTRON_DEFAULTS = {"ikeVersion": "v1", "authAlgorithm": "sha1", "encryptionAlgorithm": "aes-128",
-                    "pfs": "group5"}
+NEUTRON_DEFAULTS = {"ikeVersion": "v1", "authAlgorithm": "sha1", "encryptionAlgorithm": "aes-128", "pfs": "group5"}
 
 DEFAULTS: Mapping[str, Any] = {"dmzZone": "dmz", "publishedPorts": ["tcp/443"], "volumeType": "ssd"}
 
@@ -90,10 +89,15 @@ def no_open_ingress(resources: Sequence[StackResource], config: Mapping[str, Any
         group_name = str(group.props.get("name", group.name)) if group is not None else ""
         if group_name.endswith(dmz_suffix) and _published(p, _setting(config, "publishedPorts")):
             continue
-        out.append(Violation(r.name, f"ingress from anywhere ({p.get('protocol')} "
-                                     f"{p.get('portRangeMin')}-{p.get('portRangeMax')}) in "
-                                     f"{group_name or 'a group outside the DMZ'}; only the DMZ's "
-                                     "published ports may be open to all"))
+        out.append(
+            Violation(
+                r.name,
+                f"ingress from anywhere ({p.get('protocol')} "
+                f"{p.get('portRangeMin')}-{p.get('portRangeMax')}) in "
+                f"{group_name or 'a group outside the DMZ'}; only the DMZ's "
+                "published ports may be open to all",
+            )
+        )
     return out
 
 
@@ -124,8 +128,11 @@ def vpnaas_strong_crypto(resource: Resource, config: Mapping[str, Any]) -> list[
     if kind not in (IKE_POLICY, IPSEC_POLICY):
         return []
     p = resource.props
-    rules: dict[str, frozenset[str]] = {"encryptionAlgorithm": STRONG_ENCRYPTION,
-                                         "authAlgorithm": STRONG_AUTH, "pfs": STRONG_PFS}
+    rules: dict[str, frozenset[str]] = {
+        "encryptionAlgorithm": STRONG_ENCRYPTION,
+        "authAlgorithm": STRONG_AUTH,
+        "pfs": STRONG_PFS,
+    }
     if kind == IKE_POLICY:
         rules["ikeVersion"] = frozenset({"v2"})
     out: list[str] = []

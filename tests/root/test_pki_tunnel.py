@@ -142,9 +142,7 @@ def _establish(pair: Pair, ike: str, esp: str) -> float:
     ],
     ids=["default-ecp384", "default-curve25519", "compat-cbc-sha256", "compat-cbc-sha384"],
 )
-def test_proposal_establishes_and_carries_traffic(
-    pair: Pair, ike: str, esp: str, ike_sa: str, child_sa: str
-) -> None:
+def test_proposal_establishes_and_carries_traffic(pair: Pair, ike: str, esp: str, ike_sa: str, child_sa: str) -> None:
     elapsed = _establish(pair, ike, esp)
     sas = pair.b.swanctl("--list-sas").stdout
     assert "ESTABLISHED, IKEv2" in sas
@@ -183,9 +181,7 @@ def test_name_constraints_enforced_by_charon(pair: Pair, tmp_path: Path, pki_dir
     cert, key = sign_leaf(load_issuing(layout), foreign, datetime.now(UTC))
     write_cert(tmp_path / "foreign.pem", cert)
     write_key(tmp_path / "foreign.key.pem", key)
-    pair.b.install_credentials(
-        tmp_path / "foreign.pem", tmp_path / "foreign.key.pem", [layout.root_ca.cert]
-    )
+    pair.b.install_credentials(tmp_path / "foreign.pem", tmp_path / "foreign.key.pem", [layout.root_ca.cert])
     conf_b = gateway_conf("b", *DEFAULT).replace(_fqdn("b"), foreign)
     conf_a = gateway_conf("a", *DEFAULT).replace(_fqdn("b"), foreign)
     pair.b.load(conf_b)
@@ -193,6 +189,6 @@ def test_name_constraints_enforced_by_charon(pair: Pair, tmp_path: Path, pki_dir
     result = pair.a.swanctl("--initiate", "--child", "lan", "--timeout", "10", check=False)
     assert result.returncode != 0
     assert "ESTABLISHED" not in pair.a.swanctl("--list-sas").stdout
-    assert f"'CN={foreign}' does not match permitted name constraint '{DOMAIN}'" in (
-        pair.a.log.read_text()
-    ), pair.a.tail_log()
+    assert f"'CN={foreign}' does not match permitted name constraint '{DOMAIN}'" in (pair.a.log.read_text()), (
+        pair.a.tail_log()
+    )

@@ -52,16 +52,26 @@ def lab(plan: Plan, pki_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         pytest.skip(reason)
     h.cleanup(PREFIX)
     tree = render_all(plan, "lab")
-    vpn = VpnLab(plan, tree, pki_dir, tmp_path_factory.mktemp("net"), PREFIX,
-                 [f"{s}-gw" for s in SITES], datacenters=True, workstations=True)
+    vpn = VpnLab(
+        plan,
+        tree,
+        pki_dir,
+        tmp_path_factory.mktemp("net"),
+        PREFIX,
+        [f"{s}-gw" for s in SITES],
+        datacenters=True,
+        workstations=True,
+    )
     try:
         vpn.build()
         vpn.apply_nftables()
         _serve_https(vpn)
         vpn.load_all()
         elapsed = vpn.wait_installed(timeout=30)
-        print(f"\nall {sum(len(n.expected) for n in vpn.nodes.values())} child SA ends "
-              f"installed {elapsed:.2f} s after swanctl --load-all")
+        print(
+            f"\nall {sum(len(n.expected) for n in vpn.nodes.values())} child SA ends "
+            f"installed {elapsed:.2f} s after swanctl --load-all"
+        )
         yield vpn
     finally:
         vpn.close()
@@ -116,8 +126,7 @@ class Capture:
 
 def _not_ike(lines: list[str]) -> list[str]:
     """Packets that are neither IKE (UDP 500) nor UDP-encapsulated ESP/IKE (UDP 4500)."""
-    return [line for line in lines
-            if not any(f".{port} > " in line or f".{port}: " in line for port in (500, 4500))]
+    return [line for line in lines if not any(f".{port} > " in line or f".{port}: " in line for port in (500, 4500))]
 
 
 def test_all_tunnels_installed(lab: VpnLab) -> None:
@@ -127,9 +136,7 @@ def test_all_tunnels_installed(lab: VpnLab) -> None:
     assert "dc_yde_dla" in installed_children(lab.nodes["yde-hub"].daemon)
 
 
-def test_sites_reach_both_datacenters_and_the_wan_sees_only_ike_and_esp_in_udp(
-    lab: VpnLab, tmp_path: Path
-) -> None:
+def test_sites_reach_both_datacenters_and_the_wan_sees_only_ike_and_esp_in_udp(lab: VpnLab, tmp_path: Path) -> None:
     capture = Capture(lab, tmp_path / "wan.pcap")
     for site in SITES:
         for dc in ("yde", "dla"):
@@ -169,9 +176,7 @@ def test_primary_hub_lost_blocks_its_path_without_cleartext_and_the_secondary_st
         assert _reach(lab, site, "yde")
 
 
-def test_pki_rotate_replaces_a_gateway_certificate_and_its_tunnels_come_back(
-    lab: VpnLab, pki_dir: Path
-) -> None:
+def test_pki_rotate_replaces_a_gateway_certificate_and_its_tunnels_come_back(lab: VpnLab, pki_dir: Path) -> None:
     node = lab.nodes["minfi-gw"]
     fqdn = node.host.fqdn
     old_cert = PkiLayout(pki_dir).host_current(fqdn).cert.read_bytes()

@@ -192,9 +192,7 @@ class Charon:
         """True when the daemon replies on its vici socket."""
         return self.swanctl("--version", "--daemon", check=False).returncode == 0
 
-    def swanctl(
-        self, *args: str, check: bool = True, timeout: float = 30
-    ) -> subprocess.CompletedProcess[str]:
+    def swanctl(self, *args: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
         """Run swanctl against this daemon (its socket and its swanctl folder)."""
         env = {**os.environ, "SWANCTL_DIR": str(self.swanctl_dir)}
         result = subprocess.run(

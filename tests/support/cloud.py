@@ -24,8 +24,9 @@ def vpnaas_topology(out: Path) -> Path:
     shutil.copytree(DEFAULT_TOPOLOGY, out)
     text = (out / "topology.yaml").read_text()
     assert "    role: secondary\n" in text
-    (out / "topology.yaml").write_text(text.replace("    role: secondary\n",
-                                                    "    role: secondary\n    vpn_backend: vpnaas\n", 1))
+    (out / "topology.yaml").write_text(
+        text.replace("    role: secondary\n", "    role: secondary\n    vpn_backend: vpnaas\n", 1)
+    )
     return out
 
 
@@ -48,8 +49,10 @@ def with_resource(preview: Preview, resource: Recorded) -> Preview:
 
 def with_inputs(preview: Preview, token: str, name: str, **changes: Any) -> Preview:
     """A copy of `preview` where one resource's inputs differ."""
-    out = [replace(r, inputs={**r.inputs, **changes}) if (r.type, r.name) == (token, name) else r
-           for r in preview.resources]
+    out = [
+        replace(r, inputs={**r.inputs, **changes}) if (r.type, r.name) == (token, name) else r
+        for r in preview.resources
+    ]
     return Preview(preview.stack, out, dict(preview.outputs))
 
 

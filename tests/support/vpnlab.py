@@ -82,8 +82,18 @@ class Node:
 class VpnLab:
     """Hubs and gateways of `plan` wired through one WAN namespace."""
 
-    def __init__(self, plan: Plan, tree: Tree, pki_dir: Path, workdir: Path, prefix: str,
-                 gateways: list[str], *, datacenters: bool = False, workstations: bool = False):
+    def __init__(
+        self,
+        plan: Plan,
+        tree: Tree,
+        pki_dir: Path,
+        workdir: Path,
+        prefix: str,
+        gateways: list[str],
+        *,
+        datacenters: bool = False,
+        workstations: bool = False,
+    ):
         self.plan, self.tree, self.pki_dir, self.workdir = plan, tree, pki_dir, workdir
         self.prefix = prefix
         self.gateways = gateways
@@ -167,8 +177,7 @@ class VpnLab:
             self.nodes[name] = Node(host, ns, daemon)
         for node in self.nodes.values():
             node.expected = {
-                c.name for c in self.plan.vpn.connections(node.host.name)
-                if self._peer_running(c.remote_id)
+                c.name for c in self.plan.vpn.connections(node.host.name) if self._peer_running(c.remote_id)
             }
             self._start(node)
 
@@ -208,6 +217,7 @@ class VpnLab:
         An initiator whose peer has not loaded its side yet gets NO_PROPOSAL_CHOSEN and waits
         for its trap; loading responders first measures the bring-up itself.
         """
+
         def initiated(node: Node) -> int:
             return sum(c.initiator for c in self.plan.vpn.connections(node.host.name))
 
@@ -239,8 +249,9 @@ class VpnLab:
     def spawn(self, ns: str, cmd: list[str], log: Path | None = None) -> subprocess.Popen[bytes]:
         """Start `cmd` in namespace `ns` (stderr to `log`); stopped by PID when the lab closes."""
         err = log.open("wb") if log is not None else subprocess.DEVNULL
-        process = subprocess.Popen(["ip", "netns", "exec", ns, *cmd], stdout=subprocess.DEVNULL,
-                                   stderr=err, start_new_session=True)
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", ns, *cmd], stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+        )
         self.processes.append(process)
         return process
 

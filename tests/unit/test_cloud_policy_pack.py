@@ -53,8 +53,13 @@ def _group(name: str) -> PolicyResource:
 
 
 def _rule(group: PolicyResource, port: int, remote: str | None = "0.0.0.0/0") -> PolicyResource:
-    props = {"direction": "ingress", "protocol": "tcp", "portRangeMin": port, "portRangeMax": port,
-             "remoteIpPrefix": remote}
+    props = {
+        "direction": "ingress",
+        "protocol": "tcp",
+        "portRangeMin": port,
+        "portRangeMax": port,
+        "remoteIpPrefix": remote,
+    }
     return PolicyResource(policies().SEC_GROUP_RULE, f"{group.name}-{port}", props, group)
 
 
@@ -72,7 +77,8 @@ def test_an_instance_outside_any_server_group_is_refused() -> None:
     pack = policies()
     lone = PolicyResource(pack.INSTANCE, "yde-extra", {"flavorName": "m1.small"}, None)
     assert pack.instance_in_server_group(lone, {}) == [
-        "instance yde-extra is in no server group (schedulerHints.group)"]
+        "instance yde-extra is in no server group (schedulerHints.group)"
+    ]
 
 
 def test_a_data_volume_of_another_type_is_refused() -> None:
@@ -80,7 +86,8 @@ def test_a_data_volume_of_another_type_is_refused() -> None:
     volume = next(r for r in _resources("primary") if r.resource_type == pack.VOLUME)
     assert pack.data_volume_type(volume, {}) == []
     assert pack.data_volume_type(volume, {"volumeType": "replicated-ssd"}) == [
-        f"volume {volume.name} has type 'ssd', data volumes must be 'replicated-ssd'"]
+        f"volume {volume.name} has type 'ssd', data volumes must be 'replicated-ssd'"
+    ]
 
 
 def test_ikev1_and_implicit_defaults_are_refused(vpnaas_resources: list[PolicyResource]) -> None:
@@ -96,7 +103,8 @@ def test_ikev1_and_implicit_defaults_are_refused(vpnaas_resources: list[PolicyRe
     ipsec = next(r for r in vpnaas_resources if r.resource_type == pack.IPSEC_POLICY)
     sha1 = PolicyResource(ipsec.resource_type, ipsec.name, {**ipsec.props, "authAlgorithm": "sha1"}, None)
     assert pack.vpnaas_strong_crypto(sha1, {}) == [
-        "dla-ipsec: authAlgorithm 'sha1' is not allowed (sha256, sha384, sha512)"]
+        "dla-ipsec: authAlgorithm 'sha1' is not allowed (sha256, sha384, sha512)"
+    ]
 
 
 def test_the_pack_entry_point_declares_every_policy() -> None:

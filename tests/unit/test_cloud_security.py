@@ -52,9 +52,22 @@ def test_a_rule_the_policy_does_not_grant_is_reported() -> None:
     plan = default_plan()
     preview = default_preview("primary")
     app = preview.named(GROUP, "yde-app")
-    stray = Recorded(urn=app.urn + "$stray", type=RULE, name="yde-app-ssh-from-anywhere", custom=True,
-                     parent=app.urn, inputs={"direction": "ingress", "protocol": "tcp", "portRangeMin": 22.0,
-                                             "portRangeMax": 22.0, "remoteIpPrefix": "0.0.0.0/0"})
+    stray = Recorded(
+        urn=app.urn + "$stray",
+        type=RULE,
+        name="yde-app-ssh-from-anywhere",
+        custom=True,
+        parent=app.urn,
+        inputs={
+            "direction": "ingress",
+            "protocol": "tcp",
+            "portRangeMin": 22.0,
+            "portRangeMax": 22.0,
+            "remoteIpPrefix": "0.0.0.0/0",
+        },
+    )
     problems = audit(with_resource(preview, stray), plan, plan.datacenter("yde"))
-    assert problems == ["security group yde-app: RuleKey(direction='ingress', protocol='tcp', port_min=22, "
-                        "port_max=22, remote_cidr='0.0.0.0/0') is not in the Plan"]
+    assert problems == [
+        "security group yde-app: RuleKey(direction='ingress', protocol='tcp', port_min=22, "
+        "port_max=22, remote_cidr='0.0.0.0/0') is not in the Plan"
+    ]

@@ -31,10 +31,15 @@ def test_every_datacenter_host_is_an_instance_with_its_plan_addresses(role: str)
 
 def test_a_port_address_not_in_the_plan_is_reported() -> None:
     plan = default_plan()
-    moved = with_inputs(default_preview("primary"), PORT, "yde-db-eth0",
-                        fixedIps=[{"subnetId": "subnet-yde-data-id", "ipAddress": "10.1.3.99"}])
+    moved = with_inputs(
+        default_preview("primary"),
+        PORT,
+        "yde-db-eth0",
+        fixedIps=[{"subnetId": "subnet-yde-data-id", "ipAddress": "10.1.3.99"}],
+    )
     assert audit(moved, plan, plan.datacenter("yde")) == [
-        "port yde-db-eth0: fixed address ('10.1.3.99',) but the Plan says 10.1.3.10"]
+        "port yde-db-eth0: fixed address ('10.1.3.99',) but the Plan says 10.1.3.10"
+    ]
 
 
 def test_every_instance_is_in_an_anti_affinity_group_of_its_function() -> None:
@@ -54,13 +59,22 @@ def test_database_and_file_storage_get_typed_volumes_attached() -> None:
     assert set(volumes) == {"yde-db-database", "yde-files-filestore"}
     assert {v["volumeType"] for v in volumes.values()} == {"ssd"}
     attached = {(a.inputs["instanceId"], a.inputs["volumeId"]) for a in preview.of_type(ATTACH)}
-    assert attached == {("instance-yde-db-id", "volume-yde-db-database-id"),
-                        ("instance-yde-files-id", "volume-yde-files-filestore-id")}
+    assert attached == {
+        ("instance-yde-db-id", "volume-yde-db-database-id"),
+        ("instance-yde-files-id", "volume-yde-files-filestore-id"),
+    }
 
 
 def test_flavor_image_and_volume_type_come_from_the_stack_config() -> None:
-    preview = run_preview("primary", config={"flavor": "c2.small", "flavors": {"database": "m2.xlarge"},
-                                             "images": {"vpn_hub": "debian-12-hub"}, "volumeType": "nvme"})
+    preview = run_preview(
+        "primary",
+        config={
+            "flavor": "c2.small",
+            "flavors": {"database": "m2.xlarge"},
+            "images": {"vpn_hub": "debian-12-hub"},
+            "volumeType": "nvme",
+        },
+    )
     instances = {i.name: i.inputs for i in preview.of_type(INSTANCE)}
     assert instances["yde-db"]["flavorName"] == "m2.xlarge"
     assert instances["yde-web"]["flavorName"] == "c2.small"

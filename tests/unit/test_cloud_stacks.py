@@ -16,8 +16,9 @@ STACK_DIR = ROOT / "stacks" / "datacenter"
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "egovinfra", *args], capture_output=True, text=True,
-                          check=False, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "egovinfra", *args], capture_output=True, text=True, check=False, cwd=cwd
+    )
 
 
 def test_committed_stack_files_are_fresh() -> None:
@@ -36,8 +37,11 @@ def test_stack_files_name_the_datacenter_of_their_role() -> None:
 def test_the_program_is_thin_and_the_project_runs_python() -> None:
     project = yaml.safe_load((STACK_DIR / "Pulumi.yaml").read_text())
     assert project["name"] == "egovinfra" and project["runtime"]["name"] == "python"
-    code = [line for line in (STACK_DIR / "__main__.py").read_text().splitlines()
-            if line.strip() and not line.startswith(('"""', "#"))]
+    code = [
+        line
+        for line in (STACK_DIR / "__main__.py").read_text().splitlines()
+        if line.strip() and not line.startswith(('"""', "#"))
+    ]
     assert code[-2:] == ["from egovinfra.cloud.program import main", "main()"]
 
 
@@ -46,15 +50,20 @@ def test_stacks_keeps_what_pulumi_config_set_added(tmp_path: Path) -> None:
     out.mkdir()
     (out / "Pulumi.primary.yaml").write_text(
         "encryptionsalt: v1:abc:def\nconfig:\n  egovinfra:datacenter: old\n  egovinfra:flavor: m2.large\n"
-        "  egovinfra:vpnPsk:\n    secure: AAABAKx\n")
+        "  egovinfra:vpnPsk:\n    secure: AAABAKx\n"
+    )
     result = _cli("stacks", "--out", str(out))
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load((out / "Pulumi.primary.yaml").read_text())
-    assert data == {"encryptionsalt": "v1:abc:def",
-                    "config": {"egovinfra:datacenter": "yde", "egovinfra:flavor": "m2.large",
-                               "egovinfra:vpnPsk": {"secure": "AAABAKx"}}}
-    assert yaml.safe_load((out / "Pulumi.secondary.yaml").read_text()) == {
-        "config": {"egovinfra:datacenter": "dla"}}
+    assert data == {
+        "encryptionsalt": "v1:abc:def",
+        "config": {
+            "egovinfra:datacenter": "yde",
+            "egovinfra:flavor": "m2.large",
+            "egovinfra:vpnPsk": {"secure": "AAABAKx"},
+        },
+    }
+    assert yaml.safe_load((out / "Pulumi.secondary.yaml").read_text()) == {"config": {"egovinfra:datacenter": "dla"}}
 
 
 def test_preview_lists_every_resource_of_both_datacenters() -> None:

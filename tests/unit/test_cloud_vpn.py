@@ -39,7 +39,11 @@ def test_ike_and_ipsec_policies_set_every_value_from_the_strong_profile(topology
     # The strong profile: IKEv2, AES-256-GCM-16, PRF SHA-384, ECP-384 (IANA group 20), rekey 4 h / 1 h.
     (ike,) = _preview(topology).of_type(IKE)
     assert {k: ike.inputs[k] for k in ("ikeVersion", "encryptionAlgorithm", "authAlgorithm", "pfs")} == {
-        "ikeVersion": "v2", "encryptionAlgorithm": "aes-256-gcm-16", "authAlgorithm": "sha384", "pfs": "group20"}
+        "ikeVersion": "v2",
+        "encryptionAlgorithm": "aes-256-gcm-16",
+        "authAlgorithm": "sha384",
+        "pfs": "group20",
+    }
     assert ike.inputs["lifetimes"] == [{"units": "seconds", "value": 14400.0}]
     (ipsec,) = _preview(topology).of_type(IPSEC)
     assert ipsec.inputs["encryptionAlgorithm"] == "aes-256-gcm-16"
@@ -80,7 +84,8 @@ def test_ikev1_is_reported(topology: Path) -> None:
     plan = _plan(topology)
     weakened = with_inputs(_preview(topology), IKE, "dla-ike", ikeVersion="v1")
     assert audit(weakened, plan, plan.datacenter("dla")) == [
-        "dla-ike: ikeVersion is 'v1', the Plan's crypto needs 'v2'"]
+        "dla-ike: ikeVersion is 'v1', the Plan's crypto needs 'v2'"
+    ]
 
 
 def test_vpnaas_without_a_key_is_refused(topology: Path) -> None:

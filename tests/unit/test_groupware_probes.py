@@ -140,9 +140,7 @@ def test_give_back_writes_through_the_secondary_and_finds_it_at_the_primary(plan
     assert ("dla-groupware", ("systemctl", "stop", "sogo"), None) in lab.calls
 
 
-def test_give_back_fails_loudly_when_the_secondary_s_mail_never_reaches_the_primary(
-    plan: Plan, secrets: Path
-) -> None:
+def test_give_back_fails_loudly_when_the_secondary_s_mail_never_reaches_the_primary(plan: Plan, secrets: Path) -> None:
     lab = FakeLab(plan, replicate=False)
     probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
     with pytest.raises(GroupwareCheckError, match="cannot log in at yde-web and find the mail written through dla"):

@@ -31,11 +31,7 @@ def pki_dir(tmp_path: Path) -> Path:
 
 
 def _verify(layout: PkiLayout, leaf: x509.Certificate, name: str) -> list[x509.Certificate]:
-    verifier = (
-        PolicyBuilder()
-        .store(Store([_cert(layout.root_ca.cert)]))
-        .build_server_verifier(x509.DNSName(name))
-    )
+    verifier = PolicyBuilder().store(Store([_cert(layout.root_ca.cert)])).build_server_verifier(x509.DNSName(name))
     return verifier.verify(leaf, [_cert(layout.issuing_ca.cert)])
 
 

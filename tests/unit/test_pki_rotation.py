@@ -25,11 +25,7 @@ def pki_dir(tmp_path: Path) -> Path:
 
 
 def _verifies(layout: PkiLayout, cert_path: Path) -> bool:
-    verifier = (
-        PolicyBuilder()
-        .store(Store([_cert(layout.root_ca.cert)]))
-        .build_server_verifier(x509.DNSName(GATEWAY))
-    )
+    verifier = PolicyBuilder().store(Store([_cert(layout.root_ca.cert)])).build_server_verifier(x509.DNSName(GATEWAY))
     return len(verifier.verify(_cert(cert_path), [_cert(layout.issuing_ca.cert)])) == 3
 
 

@@ -15,15 +15,11 @@ PEM_KEY_MARKER = b"PRIVATE KEY" + b"-----"
 
 
 def test_no_tracked_file_contains_a_private_key() -> None:
-    listing = subprocess.run(
-        ["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True
-    ).stdout
+    listing = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout
     tracked = [REPO / name for name in listing.decode().split("\0") if name]
     assert tracked, "git ls-files listed nothing: the test would prove nothing"
     offenders = [
-        str(path.relative_to(REPO))
-        for path in tracked
-        if path.is_file() and PEM_KEY_MARKER in path.read_bytes()
+        str(path.relative_to(REPO)) for path in tracked if path.is_file() and PEM_KEY_MARKER in path.read_bytes()
     ]
     assert offenders == []
 

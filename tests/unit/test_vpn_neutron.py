@@ -17,7 +17,10 @@ def test_strong_profile_maps_to_explicit_neutron_values() -> None:
     assert vpn.ike_version == "v2"
     assert vpn.auth_mode == "psk"
     assert (vpn.ike.encryption_algorithm, vpn.ike.auth_algorithm, vpn.ike.pfs) == (
-        "aes-256-gcm-16", "sha384", "group20")
+        "aes-256-gcm-16",
+        "sha384",
+        "group20",
+    )
     assert (vpn.ipsec.encryption_algorithm, vpn.ipsec.pfs) == ("aes-256-gcm-16", "group20")
     assert (vpn.ike.lifetime_value, vpn.ipsec.lifetime_value) == (14400, 3600)
     assert vpn.ike.lifetime_units == vpn.ipsec.lifetime_units == "seconds"
@@ -50,8 +53,6 @@ def test_cbc_profile_maps_integrity_to_auth_algorithm() -> None:
         ("aes256gcm16-prfsha384-ecp384", "aes256gcm16-aes256-sha256-ecp384", "mixes AEAD"),
     ],
 )
-def test_proposals_neutron_cannot_offer_are_refused_with_the_reason(
-    ike: str, esp: str, reason: str
-) -> None:
+def test_proposals_neutron_cannot_offer_are_refused_with_the_reason(ike: str, esp: str, reason: str) -> None:
     with pytest.raises(NotExpressible, match=reason):
         neutron_vpn(Crypto((ike,), (esp,), 14400, 3600, 10))

@@ -10,18 +10,18 @@ from egovinfra.compile.vpn.proposals import agreed
 @pytest.mark.parametrize(
     ("offered", "accepted", "kind", "expected"),
     [
-        (("aes256gcm16-prfsha384-ecp384",), ("aes256gcm16-prfsha384-ecp384",), "ike",
-         "aes256gcm16-prfsha384-ecp384"),
+        (("aes256gcm16-prfsha384-ecp384",), ("aes256gcm16-prfsha384-ecp384",), "ike", "aes256gcm16-prfsha384-ecp384"),
         # The initiator's first choice wins when the responder accepts several.
-        (("aes256-sha384-prfsha384-ecp384", "aes256gcm16-prfsha384-ecp384"),
-         ("aes256gcm16-prfsha384-ecp384", "aes256-sha384-prfsha384-ecp384"), "ike",
-         "aes256-sha384-prfsha384-ecp384"),
+        (
+            ("aes256-sha384-prfsha384-ecp384", "aes256gcm16-prfsha384-ecp384"),
+            ("aes256gcm16-prfsha384-ecp384", "aes256-sha384-prfsha384-ecp384"),
+            "ike",
+            "aes256-sha384-prfsha384-ecp384",
+        ),
         # Without an explicit PRF, IKE takes it from the integrity algorithm.
-        (("aes256-sha384-ecp384",), ("aes256-sha384-prfsha384-ecp384",), "ike",
-         "aes256-sha384-prfsha384-ecp384"),
+        (("aes256-sha384-ecp384",), ("aes256-sha384-prfsha384-ecp384",), "ike", "aes256-sha384-prfsha384-ecp384"),
         # One proposal mixing AEAD and classic ciphers stands for two.
-        (("aes256gcm16-aes256-sha256-ecp384",), ("aes256-sha256-ecp384",), "esp",
-         "aes256-sha256-ecp384"),
+        (("aes256gcm16-aes256-sha256-ecp384",), ("aes256-sha256-ecp384",), "esp", "aes256-sha256-ecp384"),
         (("aes256gcm16-ecp384-ecp256",), ("aes256gcm16-ecp256",), "esp", "aes256gcm16-ecp256"),
         (("aes256gcm16-x25519",), ("aes256gcm16-curve25519",), "esp", "aes256gcm16-curve25519"),
     ],
@@ -44,7 +44,5 @@ def test_common_proposal_is_found(
         (("aes256gcm16-ecp384-esn",), ("aes256gcm16-ecp384",), "esp"),
     ],
 )
-def test_disjoint_proposals_have_no_agreement(
-    offered: tuple[str, ...], accepted: tuple[str, ...], kind: str
-) -> None:
+def test_disjoint_proposals_have_no_agreement(offered: tuple[str, ...], accepted: tuple[str, ...], kind: str) -> None:
     assert agreed(offered, accepted, kind) is None  # type: ignore[arg-type]

@@ -63,8 +63,7 @@ def test_rendered_ends_mirror_each_other(lab: Tree, plan: Plan) -> None:
         assert agreed(tuple(a["proposals"].split(",")), tuple(b["proposals"].split(",")), "ike")
         ca, cb = a["children"][tunnel.name], b["children"][tunnel.name]
         assert (ca["local_ts"], ca["remote_ts"]) == (cb["remote_ts"], cb["local_ts"])
-        assert agreed(tuple(ca["esp_proposals"].split(",")), tuple(cb["esp_proposals"].split(",")),
-                      "esp")
+        assert agreed(tuple(ca["esp_proposals"].split(",")), tuple(cb["esp_proposals"].split(",")), "esp")
         # Exactly one end brings the tunnel up; the other only traps.
         assert {ca["start_action"], cb["start_action"]} == {"trap|start", "trap"}
         checked += 1
@@ -77,8 +76,7 @@ def test_lab_uses_libipsec_with_udp_encapsulation(lab: Tree, production: Tree) -
     assert lab_conn["encap"] == "yes"
     assert prod_conn["encap"] == "no"
     lab_charon = parse_settings(lab["configs/minfi-gw/etc/strongswan.d/egovinfra.conf"].decode())
-    prod_charon = parse_settings(
-        production["configs/minfi-gw/etc/strongswan.d/egovinfra.conf"].decode())
+    prod_charon = parse_settings(production["configs/minfi-gw/etc/strongswan.d/egovinfra.conf"].decode())
     assert lab_charon["charon"]["plugins"]["kernel-libipsec"]["load"] == "2"
     assert prod_charon["charon"]["plugins"]["kernel-libipsec"]["load"] == "no"
 
@@ -87,8 +85,7 @@ def test_vendor_edge_gets_a_peer_summary_and_no_strongswan_config(lab: Tree) -> 
     assert f"configs/minrex-gw/{SWANCTL}" not in lab
     summary = yaml.safe_load(lab["configs/minrex-gw/ipsec-peers.yml"])
     assert summary["vendor"] == "juniper-srx"
-    assert {t["peer_identity"] for t in summary["tunnels"]} == {
-        "hub.yde.intranet.gov.cm", "hub.dla.intranet.gov.cm"}
+    assert {t["peer_identity"] for t in summary["tunnels"]} == {"hub.yde.intranet.gov.cm", "hub.dla.intranet.gov.cm"}
     yde = next(t for t in summary["tunnels"] if t["name"] == "minrex_yde")
     assert yde["children"][0]["remote_networks"] == ["10.1.0.0/16"]
     assert yde["ike"]["version"] == 2

@@ -33,8 +33,11 @@ def select_datacenter(plan: Plan, wanted: str) -> Datacenter:
 def cloud_hosts(plan: Plan, dc: Datacenter) -> tuple[Host, ...]:
     """The hosts of `dc` that become instances (a VPNaaS router replaces a hub that does nothing else)."""
     return tuple(
-        h for h in plan.hosts
-        if h.kind == "datacenter" and h.scope == dc.name and h.managed
+        h
+        for h in plan.hosts
+        if h.kind == "datacenter"
+        and h.scope == dc.name
+        and h.managed
         and not (dc.vpn_backend == "vpnaas" and h.name == dc.hub and h.roles == ("vpn_hub",))
     )
 
@@ -49,8 +52,9 @@ def _mgmt_cidr(hosts: tuple[Host, ...]) -> str | None:
 class DatacenterStack(pulumi.ComponentResource):
     """A datacenter of the Plan: networks, router, security groups, servers and the VPN end."""
 
-    def __init__(self, plan: Plan, dc: Datacenter, settings: CloudSettings,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, plan: Plan, dc: Datacenter, settings: CloudSettings, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__(component_type("Datacenter"), logical(dc.name), None, opts)
         child = pulumi.ResourceOptions(parent=self)
         hosts = cloud_hosts(plan, dc)
@@ -58,8 +62,7 @@ class DatacenterStack(pulumi.ComponentResource):
         for h in hosts:
             if h.zone is not None:
                 by_zone.setdefault(h.zone, []).append(h.address)
-        zones = {z.name: ZoneNetwork(z, by_zone.get(z.name, []), settings.dns_nameservers, child)
-                 for z in dc.zones}
+        zones = {z.name: ZoneNetwork(z, by_zone.get(z.name, []), settings.dns_nameservers, child) for z in dc.zones}
         mgmt_cidr = _mgmt_cidr(hosts)
         if mgmt_cidr is None:
             raise CloudError(f"datacenter {dc.name}: no host has a management interface")
@@ -68,24 +71,33 @@ class DatacenterStack(pulumi.ComponentResource):
         strongswan = dc.vpn_backend == "strongswan"
         router = DatacenterRouter(dc, external.id, zones, hub_routes=strongswan, opts=child)
         security = SecurityPolicy(plan, dc, child)
-        servers = Servers(dc, hosts, zones=zones, management=management, security=security,
-                          settings=settings, opts=child)
+        servers = Servers(
+            dc, hosts, zones=zones, management=management, security=security, settings=settings, opts=child
+        )
         public: pulumi.Output[str]
         if strongswan:
             hub = servers.servers[dc.hub]
             edge = plan.host(dc.hub).zone or ""
-            public = StrongswanHub(dc, hub.ports["eth0"], external_network=settings.external_network,
-                                   pin_address=settings.pin_wan_address,
-                                   depends_on=[router.interfaces[edge]], opts=child).public_address
+            public = StrongswanHub(
+                dc,
+                hub.ports["eth0"],
+                external_network=settings.external_network,
+                pin_address=settings.pin_wan_address,
+                depends_on=[router.interfaces[edge]],
+                opts=child,
+            ).public_address
         else:
-            public = VpnaasGateway(plan, dc, router=router.router, zones=zones, psk=settings.vpn_psk,
-                                   opts=child).public_address
+            public = VpnaasGateway(
+                plan, dc, router=router.router, zones=zones, psk=settings.vpn_psk, opts=child
+            ).public_address
         self.outputs: dict[str, Any] = {
             "datacenter": dc.name,
             "role": dc.role,
             "router_id": router.router.id,
-            "networks": {name: {"cidr": z.zone.cidr, "network_id": z.network.id, "subnet_id": z.subnet.id}
-                         for name, z in zones.items()},
+            "networks": {
+                name: {"cidr": z.zone.cidr, "network_id": z.network.id, "subnet_id": z.subnet.id}
+                for name, z in zones.items()
+            },
             "hosts": {
                 name: {
                     "instance_id": s.instance.id,
@@ -93,7 +105,11 @@ class DatacenterStack(pulumi.ComponentResource):
                 }
                 for name, s in servers.servers.items()
             },
-            "vpn": {"backend": dc.vpn_backend, "hub": dc.hub, "public_address": public,
-                    "plan_wan_address": dc.wan.endpoint_address},
+            "vpn": {
+                "backend": dc.vpn_backend,
+                "hub": dc.hub,
+                "public_address": public,
+                "plan_wan_address": dc.wan.endpoint_address,
+            },
         }
         self.register_outputs(self.outputs)

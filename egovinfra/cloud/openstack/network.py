@@ -39,38 +39,58 @@ def dhcp_pool(cidr: str, reserved: Iterable[str], size: int = DHCP_POOL_SIZE) ->
 class ZoneNetwork(pulumi.ComponentResource):
     """One datacenter zone: a Neutron network and its subnet (the Plan's CIDR and gateway)."""
 
-    def __init__(self, zone: Zone, reserved: Iterable[str], dns_nameservers: tuple[str, ...],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        zone: Zone,
+        reserved: Iterable[str],
+        dns_nameservers: tuple[str, ...],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         name = logical(zone.datacenter, zone.name)
         super().__init__(component_type("ZoneNetwork"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.zone = zone
         self.network = openstack.networking.Network(
-            name, name=name, admin_state_up=True, description=zone.description or f"zone {zone.key}",
-            opts=child)
+            name, name=name, admin_state_up=True, description=zone.description or f"zone {zone.key}", opts=child
+        )
         start, end = dhcp_pool(zone.cidr, [zone.gateway, *reserved])
         self.subnet = openstack.networking.Subnet(
-            name, name=name, network_id=self.network.id, cidr=zone.cidr, ip_version=4,
-            gateway_ip=zone.gateway, enable_dhcp=True,
+            name,
+            name=name,
+            network_id=self.network.id,
+            cidr=zone.cidr,
+            ip_version=4,
+            gateway_ip=zone.gateway,
+            enable_dhcp=True,
             allocation_pools=[openstack.networking.SubnetAllocationPoolArgs(start=start, end=end)],
-            dns_nameservers=list(dns_nameservers), opts=child)
+            dns_nameservers=list(dns_nameservers),
+            opts=child,
+        )
         self.register_outputs({"network_id": self.network.id, "subnet_id": self.subnet.id})
 
 
 class ManagementNetwork(pulumi.ComponentResource):
     """The out-of-band management segment (every host's mgmt0): no gateway, not routed."""
 
-    def __init__(self, datacenter: str, cidr: str, reserved: Iterable[str],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, datacenter: str, cidr: str, reserved: Iterable[str], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         name = logical(datacenter, "oob")
         super().__init__(component_type("ManagementNetwork"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.network = openstack.networking.Network(
-            name, name=name, admin_state_up=True, description="out-of-band management", opts=child)
+            name, name=name, admin_state_up=True, description="out-of-band management", opts=child
+        )
         start, end = dhcp_pool(cidr, reserved)
         self.subnet = openstack.networking.Subnet(
-            name, name=name, network_id=self.network.id, cidr=cidr, ip_version=4, no_gateway=True,
+            name,
+            name=name,
+            network_id=self.network.id,
+            cidr=cidr,
+            ip_version=4,
+            no_gateway=True,
             enable_dhcp=True,
             allocation_pools=[openstack.networking.SubnetAllocationPoolArgs(start=start, end=end)],
-            opts=child)
+            opts=child,
+        )
         self.register_outputs({"network_id": self.network.id, "subnet_id": self.subnet.id})

@@ -15,27 +15,42 @@ from egovinfra.compile.plan import Datacenter
 class DatacenterRouter(pulumi.ComponentResource):
     """The zone router of a datacenter (each zone's gateway address is its interface)."""
 
-    def __init__(self, dc: Datacenter, external_network_id: pulumi.Input[str],
-                 zones: Mapping[str, ZoneNetwork], hub_routes: bool,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        dc: Datacenter,
+        external_network_id: pulumi.Input[str],
+        zones: Mapping[str, ZoneNetwork],
+        hub_routes: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         """`hub_routes`: send the intranet (the Plan's router_routes) to the strongSwan hub."""
         name = logical(dc.name)
         super().__init__(component_type("DatacenterRouter"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.router = openstack.networking.Router(
-            name, name=name, admin_state_up=True, external_network_id=external_network_id,
-            description=dc.title or f"datacenter {dc.name}", opts=child)
+            name,
+            name=name,
+            admin_state_up=True,
+            external_network_id=external_network_id,
+            description=dc.title or f"datacenter {dc.name}",
+            opts=child,
+        )
         # The interface takes the subnet's gateway_ip, which is the Plan's zone gateway.
         self.interfaces = {
             zone: openstack.networking.RouterInterface(
-                logical(dc.name, zone), router_id=self.router.id, subnet_id=net.subnet.id, opts=child)
+                logical(dc.name, zone), router_id=self.router.id, subnet_id=net.subnet.id, opts=child
+            )
             for zone, net in zones.items()
         }
         after = pulumi.ResourceOptions(parent=self, depends_on=list(self.interfaces.values()))
         self.routes = [
             openstack.networking.RouterRoute(
-                logical(dc.name, "route", route.destination), router_id=self.router.id,
-                destination_cidr=route.destination, next_hop=route.via, opts=after)
+                logical(dc.name, "route", route.destination),
+                router_id=self.router.id,
+                destination_cidr=route.destination,
+                next_hop=route.via,
+                opts=after,
+            )
             for route in (dc.router_routes if hub_routes else ())
         ]
         self.register_outputs({"router_id": self.router.id})

@@ -72,11 +72,19 @@ def transit_rules(plan: Plan, dc: Datacenter) -> tuple[SgRule, ...]:
             if not sources or all(h in local for h in target.hosts):
                 continue
             for port in services[target.service].ports:
-                first, last = ((ICMP_ECHO_REQUEST, None) if port.protocol == "icmp"
-                               else (port.first, port.last))
-                out.extend(SgRule("ingress", port.protocol, first, last, src.cidr, flow.name,
-                                  f"flow {flow.name}: {target.service} through the hub")
-                           for src in sources)
+                first, last = (ICMP_ECHO_REQUEST, None) if port.protocol == "icmp" else (port.first, port.last)
+                out.extend(
+                    SgRule(
+                        "ingress",
+                        port.protocol,
+                        first,
+                        last,
+                        src.cidr,
+                        flow.name,
+                        f"flow {flow.name}: {target.service} through the hub",
+                    )
+                    for src in sources
+                )
     return tuple(out)
 
 
@@ -88,24 +96,47 @@ class SecurityPolicy(pulumi.ComponentResource):
         super().__init__(component_type("SecurityPolicy"), name, None, opts)
         self.zones: dict[str, openstack.networking.SecGroup] = {}
         for zone, rules in zone_rules(plan, dc).items():
-            self.zones[zone] = self._group(logical(dc.name, zone),
-                                           f"zone {dc.name}/{zone}: rules compiled from the flows", rules)
-        ike = tuple(SgRule(direction, "udp", port, port, plan.pools.wan, "",
-                           "IKE/NAT-T with the intranet's gateways and the other hub")
-                    for port in IKE_PORTS for direction in ("ingress", "egress"))
-        self.hub = self._group(logical(dc.name, "hub"), "the VPN hub: IKE on the WAN, forwarded flows",
-                               ike + transit_rules(plan, dc))
+            self.zones[zone] = self._group(
+                logical(dc.name, zone), f"zone {dc.name}/{zone}: rules compiled from the flows", rules
+            )
+        ike = tuple(
+            SgRule(
+                direction,
+                "udp",
+                port,
+                port,
+                plan.pools.wan,
+                "",
+                "IKE/NAT-T with the intranet's gateways and the other hub",
+            )
+            for port in IKE_PORTS
+            for direction in ("ingress", "egress")
+        )
+        self.hub = self._group(
+            logical(dc.name, "hub"), "the VPN hub: IKE on the WAN, forwarded flows", ike + transit_rules(plan, dc)
+        )
         self.register_outputs({})
 
     def _group(self, name: str, description: str, rules: Iterable[SgRule]) -> openstack.networking.SecGroup:
         group = openstack.networking.SecGroup(
-            name, name=name, description=description, delete_default_rules=True, stateful=True,
-            opts=pulumi.ResourceOptions(parent=self))
+            name,
+            name=name,
+            description=description,
+            delete_default_rules=True,
+            stateful=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         for key, same in unique_rules(rules).items():
             openstack.networking.SecGroupRule(
                 logical(name, key.direction, key.protocol, key.port_min, key.port_max, key.remote_cidr),
-                security_group_id=group.id, direction=key.direction, ethertype="IPv4",
-                protocol=key.protocol, port_range_min=key.port_min, port_range_max=key.port_max,
-                remote_ip_prefix=key.remote_cidr, description=_description(same),
-                opts=pulumi.ResourceOptions(parent=group))
+                security_group_id=group.id,
+                direction=key.direction,
+                ethertype="IPv4",
+                protocol=key.protocol,
+                port_range_min=key.port_min,
+                port_range_max=key.port_max,
+                remote_ip_prefix=key.remote_cidr,
+                description=_description(same),
+                opts=pulumi.ResourceOptions(parent=group),
+            )
         return group

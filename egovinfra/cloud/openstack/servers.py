@@ -32,9 +32,17 @@ def forwarded_prefixes(dc: Datacenter) -> tuple[str, ...]:
 class Servers(pulumi.ComponentResource):
     """Server groups (one per host function, anti-affinity), then each host's ports and instance."""
 
-    def __init__(self, dc: Datacenter, hosts: tuple[Host, ...], *, zones: Mapping[str, ZoneNetwork],
-                 management: ManagementNetwork, security: SecurityPolicy, settings: CloudSettings,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        dc: Datacenter,
+        hosts: tuple[Host, ...],
+        *,
+        zones: Mapping[str, ZoneNetwork],
+        management: ManagementNetwork,
+        security: SecurityPolicy,
+        settings: CloudSettings,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         name = logical(dc.name, "servers")
         super().__init__(component_type("Servers"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -42,8 +50,8 @@ class Servers(pulumi.ComponentResource):
         functions = dict.fromkeys(h.roles[0] for h in hosts)
         self.groups = {
             fn: openstack.compute.ServerGroup(
-                logical(dc.name, fn), name=logical(dc.name, fn),
-                policies=settings.server_group_policy, opts=child)
+                logical(dc.name, fn), name=logical(dc.name, fn), policies=settings.server_group_policy, opts=child
+            )
             for fn in functions
         }
         self.servers = {h.name: self._server(h, settings) for h in hosts}
@@ -57,38 +65,63 @@ class Servers(pulumi.ComponentResource):
         zone_group = self._security.zones[host.zone].id
         if iface.kind == "mgmt":
             return openstack.networking.Port(
-                name, name=name, network_id=self._mgmt.network.id, admin_state_up=True,
-                fixed_ips=[openstack.networking.PortFixedIpArgs(
-                    subnet_id=self._mgmt.subnet.id, ip_address=iface.ip)],
-                security_group_ids=[zone_group], opts=opts)
+                name,
+                name=name,
+                network_id=self._mgmt.network.id,
+                admin_state_up=True,
+                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=self._mgmt.subnet.id, ip_address=iface.ip)],
+                security_group_ids=[zone_group],
+                opts=opts,
+            )
         zone = self._zones[host.zone]
         is_hub = host.name == self._dc.hub
         groups = [zone_group, *([self._security.hub.id] if is_hub else [])]
         # The hub forwards the intranet's traffic: Neutron's anti-spoofing must let it through.
-        pairs = [openstack.networking.PortAllowedAddressPairArgs(ip_address=p)
-                 for p in (forwarded_prefixes(self._dc) if is_hub else ())]
+        pairs = [
+            openstack.networking.PortAllowedAddressPairArgs(ip_address=p)
+            for p in (forwarded_prefixes(self._dc) if is_hub else ())
+        ]
         return openstack.networking.Port(
-            name, name=name, network_id=zone.network.id, admin_state_up=True,
+            name,
+            name=name,
+            network_id=zone.network.id,
+            admin_state_up=True,
             fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=zone.subnet.id, ip_address=iface.ip)],
-            security_group_ids=groups, allowed_address_pairs=pairs or None, opts=opts)
+            security_group_ids=groups,
+            allowed_address_pairs=pairs or None,
+            opts=opts,
+        )
 
     def _server(self, host: Host, settings: CloudSettings) -> Server:
         opts = pulumi.ResourceOptions(parent=self)
         ports = {i.name: p for i in host.interfaces if (p := self._port(host, i)) is not None}
         instance = openstack.compute.Instance(
-            host.name, name=host.name, flavor_name=settings.flavor_of(host.roles),
-            image_name=settings.image_of(host.roles), key_pair=settings.key_pair,
+            host.name,
+            name=host.name,
+            flavor_name=settings.flavor_of(host.roles),
+            image_name=settings.image_of(host.roles),
+            key_pair=settings.key_pair,
             networks=[openstack.compute.InstanceNetworkArgs(port=p.id) for p in ports.values()],
             scheduler_hints=[openstack.compute.InstanceSchedulerHintArgs(group=self.groups[host.roles[0]].id)],
-            metadata={"egovinfra_host": host.name, "egovinfra_fqdn": host.fqdn,
-                      "egovinfra_functions": ",".join(host.roles)},
-            opts=opts)
+            metadata={
+                "egovinfra_host": host.name,
+                "egovinfra_fqdn": host.fqdn,
+                "egovinfra_functions": ",".join(host.roles),
+            },
+            opts=opts,
+        )
         for fn in host.roles:
             if fn not in settings.volume_sizes:
                 continue
             volume = openstack.blockstorage.Volume(
-                logical(host.name, fn), name=logical(host.name, fn), size=settings.volume_sizes[fn],
-                volume_type=settings.volume_type, description=f"{fn} data of {host.fqdn}", opts=opts)
+                logical(host.name, fn),
+                name=logical(host.name, fn),
+                size=settings.volume_sizes[fn],
+                volume_type=settings.volume_type,
+                description=f"{fn} data of {host.fqdn}",
+                opts=opts,
+            )
             openstack.compute.VolumeAttach(
-                logical(host.name, fn), instance_id=instance.id, volume_id=volume.id, opts=opts)
+                logical(host.name, fn), instance_id=instance.id, volume_id=volume.id, opts=opts
+            )
         return Server(host, instance, ports)

@@ -25,19 +25,32 @@ from egovinfra.compile.vpn.neutron import NeutronVpn, NotExpressible, neutron_vp
 class StrongswanHub(pulumi.ComponentResource):
     """The hub's public face: a floating IP on its edge port (IKE arrives NATed, hence NAT-T)."""
 
-    def __init__(self, dc: Datacenter, port: openstack.networking.Port, *, external_network: str,
-                 pin_address: bool, depends_on: list[pulumi.Resource],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        dc: Datacenter,
+        port: openstack.networking.Port,
+        *,
+        external_network: str,
+        pin_address: bool,
+        depends_on: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         name = logical(dc.hub)
         super().__init__(component_type("StrongswanHub"), name, None, opts)
         self.floating_ip = openstack.networking.FloatingIp(
-            name, pool=external_network, description=f"IKE endpoint of {dc.hub}",
+            name,
+            pool=external_network,
+            description=f"IKE endpoint of {dc.hub}",
             address=dc.wan.endpoint_address if pin_address else None,
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         # The edge subnet must be on the router before Neutron can associate the address.
         openstack.networking.FloatingIpAssociate(
-            name, floating_ip=self.floating_ip.address, port_id=port.id,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on))
+            name,
+            floating_ip=self.floating_ip.address,
+            port_id=port.id,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
         self.public_address: pulumi.Output[str] = self.floating_ip.address
         self.register_outputs({"public_address": self.public_address})
 
@@ -53,51 +66,99 @@ def neutron_settings(plan: Plan, dc: Datacenter) -> NeutronVpn:
 class VpnaasGateway(pulumi.ComponentResource):
     """Neutron VPNaaS on the datacenter router: policies, service, endpoint groups, connections."""
 
-    def __init__(self, plan: Plan, dc: Datacenter, *, router: openstack.networking.Router,
-                 zones: Mapping[str, ZoneNetwork], psk: pulumi.Input[str] | None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        dc: Datacenter,
+        *,
+        router: openstack.networking.Router,
+        zones: Mapping[str, ZoneNetwork],
+        psk: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         name = logical(dc.name, "vpn")
         super().__init__(component_type("VpnaasGateway"), name, None, opts)
         if psk is None:
-            raise CloudError(f"datacenter {dc.name} uses VPNaaS, which needs a pre-shared key: "
-                             "pulumi config set --secret egovinfra:vpnPsk <key>")
+            raise CloudError(
+                f"datacenter {dc.name} uses VPNaaS, which needs a pre-shared key: "
+                "pulumi config set --secret egovinfra:vpnPsk <key>"
+            )
         nv = neutron_settings(plan, dc)
         child = pulumi.ResourceOptions(parent=self)
         self.ike = openstack.vpnaas.IkePolicy(
-            logical(dc.name, "ike"), name=logical(dc.name, "ike"), ike_version=nv.ike_version,
-            encryption_algorithm=nv.ike.encryption_algorithm, auth_algorithm=nv.ike.auth_algorithm,
-            pfs=nv.ike.pfs, phase1_negotiation_mode=nv.phase1_negotiation_mode,
-            lifetimes=[openstack.vpnaas.IkePolicyLifetimeArgs(
-                units=nv.ike.lifetime_units, value=nv.ike.lifetime_value)], opts=child)
+            logical(dc.name, "ike"),
+            name=logical(dc.name, "ike"),
+            ike_version=nv.ike_version,
+            encryption_algorithm=nv.ike.encryption_algorithm,
+            auth_algorithm=nv.ike.auth_algorithm,
+            pfs=nv.ike.pfs,
+            phase1_negotiation_mode=nv.phase1_negotiation_mode,
+            lifetimes=[
+                openstack.vpnaas.IkePolicyLifetimeArgs(units=nv.ike.lifetime_units, value=nv.ike.lifetime_value)
+            ],
+            opts=child,
+        )
         self.ipsec = openstack.vpnaas.IpSecPolicy(
-            logical(dc.name, "ipsec"), name=logical(dc.name, "ipsec"),
-            transform_protocol=nv.transform_protocol, encapsulation_mode=nv.encapsulation_mode,
-            encryption_algorithm=nv.ipsec.encryption_algorithm, auth_algorithm=nv.ipsec.auth_algorithm,
-            pfs=nv.ipsec.pfs, lifetimes=[openstack.vpnaas.IpSecPolicyLifetimeArgs(
-                units=nv.ipsec.lifetime_units, value=nv.ipsec.lifetime_value)], opts=child)
+            logical(dc.name, "ipsec"),
+            name=logical(dc.name, "ipsec"),
+            transform_protocol=nv.transform_protocol,
+            encapsulation_mode=nv.encapsulation_mode,
+            encryption_algorithm=nv.ipsec.encryption_algorithm,
+            auth_algorithm=nv.ipsec.auth_algorithm,
+            pfs=nv.ipsec.pfs,
+            lifetimes=[
+                openstack.vpnaas.IpSecPolicyLifetimeArgs(units=nv.ipsec.lifetime_units, value=nv.ipsec.lifetime_value)
+            ],
+            opts=child,
+        )
         self.service = openstack.vpnaas.Service(
-            name, name=name, router_id=router.id, admin_state_up=True,
-            description=f"intranet hub of {dc.name}", opts=child)
+            name,
+            name=name,
+            router_id=router.id,
+            admin_state_up=True,
+            description=f"intranet hub of {dc.name}",
+            opts=child,
+        )
         # Neutron's local side is a list of subnets: the zones, which the Plan's supernet covers
         # (IKEv2 narrows the peers' proposed supernet to them).
         self.local = openstack.vpnaas.EndpointGroup(
-            logical(dc.name, "local"), name=logical(dc.name, "local"), type="subnet",
-            endpoints=[z.subnet.id for z in zones.values()], opts=child)
+            logical(dc.name, "local"),
+            name=logical(dc.name, "local"),
+            type="subnet",
+            endpoints=[z.subnet.id for z in zones.values()],
+            opts=child,
+        )
         self.connections = [self._connection(conn, nv, psk) for conn in plan.vpn.connections(dc.hub)]
         self.public_address: pulumi.Output[str] = self.service.external_v4_ip
         self.register_outputs({"public_address": self.public_address})
 
-    def _connection(self, conn: Connection, nv: NeutronVpn,
-                    psk: pulumi.Input[str]) -> openstack.vpnaas.SiteConnection:
+    def _connection(self, conn: Connection, nv: NeutronVpn, psk: pulumi.Input[str]) -> openstack.vpnaas.SiteConnection:
         child = pulumi.ResourceOptions(parent=self)
         peer = openstack.vpnaas.EndpointGroup(
-            logical(conn.name, "peer"), name=logical(conn.name, "peer"), type="cidr",
-            endpoints=[ts for child_sa in conn.children for ts in child_sa.remote_ts], opts=child)
+            logical(conn.name, "peer"),
+            name=logical(conn.name, "peer"),
+            type="cidr",
+            endpoints=[ts for child_sa in conn.children for ts in child_sa.remote_ts],
+            opts=child,
+        )
         return openstack.vpnaas.SiteConnection(
-            conn.name, name=conn.name, ikepolicy_id=self.ike.id, ipsecpolicy_id=self.ipsec.id,
-            vpnservice_id=self.service.id, local_ep_group_id=self.local.id, peer_ep_group_id=peer.id,
-            peer_address=conn.remote_addr, peer_id=conn.remote_id, local_id=conn.local_id, psk=psk,
-            initiator="bi-directional" if conn.initiator else "response-only", admin_state_up=True,
-            dpds=[openstack.vpnaas.SiteConnectionDpdArgs(
-                action=nv.dpd_action, interval=nv.dpd_interval, timeout=nv.dpd_timeout)],
-            opts=child)
+            conn.name,
+            name=conn.name,
+            ikepolicy_id=self.ike.id,
+            ipsecpolicy_id=self.ipsec.id,
+            vpnservice_id=self.service.id,
+            local_ep_group_id=self.local.id,
+            peer_ep_group_id=peer.id,
+            peer_address=conn.remote_addr,
+            peer_id=conn.remote_id,
+            local_id=conn.local_id,
+            psk=psk,
+            initiator="bi-directional" if conn.initiator else "response-only",
+            admin_state_up=True,
+            dpds=[
+                openstack.vpnaas.SiteConnectionDpdArgs(
+                    action=nv.dpd_action, interval=nv.dpd_interval, timeout=nv.dpd_timeout
+                )
+            ],
+            opts=child,
+        )

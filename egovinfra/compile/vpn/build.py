@@ -39,8 +39,7 @@ class _Proposals:
                 problems.add(
                     ("datacenters", dc.name, "vpn_backend"),
                     f"OpenStack VPNaaS cannot offer the intranet's proposals: {exc}",
-                    "use proposals Neutron accepts (the strong profile does) "
-                    "or vpn_backend: strongswan",
+                    "use proposals Neutron accepts (the strong profile does) or vpn_backend: strongswan",
                 )
                 continue
             self.vpnaas = ((ike,), (esp,))
@@ -62,20 +61,34 @@ class _Side:
     network: str
 
 
-def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool,
-         proposals: _Proposals) -> Connection:
+def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool, proposals: _Proposals) -> Connection:
     """The connection `local` configures towards `remote`, from `local`'s point of view."""
     ike, esp = proposals.of(local.platform)
     crypto = proposals.crypto
     actions = INITIATOR_ACTIONS if initiator else RESPONDER_ACTIONS
-    child = ChildSa(name=name, local_ts=(local.network,), remote_ts=(remote.network,),
-                    esp_proposals=esp, rekey_time=crypto.child_rekey, **actions)
+    child = ChildSa(
+        name=name,
+        local_ts=(local.network,),
+        remote_ts=(remote.network,),
+        esp_proposals=esp,
+        rekey_time=crypto.child_rekey,
+        **actions,
+    )
     return Connection(
-        name=name, host=local.host.name, platform=local.platform, vendor=local.vendor,
-        local_addr=local.address, remote_addr=remote.address,
-        local_id=local.host.fqdn, remote_id=remote.host.fqdn,
-        auth="psk" if psk else "pubkey", ike_version=2, ike_proposals=ike,
-        rekey_time=crypto.ike_rekey, dpd_delay=crypto.dpd_delay, initiator=initiator,
+        name=name,
+        host=local.host.name,
+        platform=local.platform,
+        vendor=local.vendor,
+        local_addr=local.address,
+        remote_addr=remote.address,
+        local_id=local.host.fqdn,
+        remote_id=remote.host.fqdn,
+        auth="psk" if psk else "pubkey",
+        ike_version=2,
+        ike_proposals=ike,
+        rekey_time=crypto.ike_rekey,
+        dpd_delay=crypto.dpd_delay,
+        initiator=initiator,
         children=(child,),
     )
 
@@ -88,24 +101,30 @@ def _hub(plan: Plan, dc: Datacenter) -> _Side:
 def _site_tunnel(plan: Plan, site: Site, dc: Datacenter, proposals: _Proposals) -> Tunnel:
     name = f"{site.name}_{dc.name}"
     gateway = plan.host(site.gateway)
-    edge = (_Side(gateway, "strongswan", "", site.wan.endpoint_address, site.lan) if gateway.managed
-            else _Side(gateway, "vendor", site.edge, site.wan.endpoint_address, site.lan))
+    edge = (
+        _Side(gateway, "strongswan", "", site.wan.endpoint_address, site.lan)
+        if gateway.managed
+        else _Side(gateway, "vendor", site.edge, site.wan.endpoint_address, site.lan)
+    )
     hub = _hub(plan, dc)
     psk = dc.vpn_backend == "vpnaas"  # Neutron VPNaaS authenticates with pre-shared keys only
     return Tunnel(
-        name=name, kind="site", origin=("sites", site.name),
+        name=name,
+        kind="site",
+        origin=("sites", site.name),
         initiator=_end(name, edge, hub, psk=psk, initiator=True, proposals=proposals),
         responder=_end(name, hub, edge, psk=psk, initiator=False, proposals=proposals),
     )
 
 
-def _datacenter_tunnel(plan: Plan, first: Datacenter, second: Datacenter,
-                       proposals: _Proposals) -> Tunnel:
+def _datacenter_tunnel(plan: Plan, first: Datacenter, second: Datacenter, proposals: _Proposals) -> Tunnel:
     name = f"dc_{first.name}_{second.name}"
     a, b = _hub(plan, first), _hub(plan, second)
     psk = "vpnaas" in (first.vpn_backend, second.vpn_backend)
     return Tunnel(
-        name=name, kind="datacenter", origin=("datacenters", second.name),
+        name=name,
+        kind="datacenter",
+        origin=("datacenters", second.name),
         initiator=_end(name, a, b, psk=psk, initiator=True, proposals=proposals),
         responder=_end(name, b, a, psk=psk, initiator=False, proposals=proposals),
     )
@@ -118,8 +137,7 @@ def compile_vpn(plan: Plan) -> Vpn:
     problems.raise_if_any()
     primary = plan.primary
     tunnels = [_datacenter_tunnel(plan, primary, dc, proposals) for dc in plan.secondaries]
-    tunnels += [_site_tunnel(plan, site, dc, proposals)
-                for site in plan.sites for dc in plan.datacenters]
+    tunnels += [_site_tunnel(plan, site, dc, proposals) for site in plan.sites for dc in plan.datacenters]
     vpn = Vpn(tunnels=tuple(tunnels))
     for problem in check_vpn(vpn):
         problems.items.append(problem)

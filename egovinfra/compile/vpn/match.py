@@ -24,11 +24,14 @@ def _identity_problems(a: Connection, b: Connection) -> list[str]:
     out: list[str] = []
     for one, other in ((a, b), (b, a)):
         if one.remote_id != other.local_id:
-            out.append(f"{_label(one)} expects the peer identity {one.remote_id!r}, "
-                       f"but {_label(other)} presents {other.local_id!r}")
+            out.append(
+                f"{_label(one)} expects the peer identity {one.remote_id!r}, "
+                f"but {_label(other)} presents {other.local_id!r}"
+            )
         if one.remote_addr != other.local_addr:
-            out.append(f"{_label(one)} expects the peer at {one.remote_addr}, "
-                       f"but {_label(other)} is at {other.local_addr}")
+            out.append(
+                f"{_label(one)} expects the peer at {one.remote_addr}, but {_label(other)} is at {other.local_addr}"
+            )
     if a.auth != b.auth:
         out.append(f"{_label(a)} authenticates with {a.auth}, {_label(b)} with {b.auth}")
     if a.ike_version != 2 or b.ike_version != 2:
@@ -42,8 +45,10 @@ def _proposal_problems(a: Connection, b: Connection) -> list[str]:
     out: list[str] = []
     for one, other in ((a, b), (b, a)):
         if agreed(one.ike_proposals, other.ike_proposals, "ike") is None:
-            out.append(f"no common IKE proposal: {_label(one)} offers {list(one.ike_proposals)}, "
-                       f"{_label(other)} accepts {list(other.ike_proposals)}")
+            out.append(
+                f"no common IKE proposal: {_label(one)} offers {list(one.ike_proposals)}, "
+                f"{_label(other)} accepts {list(other.ike_proposals)}"
+            )
             break
     return out
 
@@ -65,8 +70,10 @@ def _child_problems(a: Connection, b: Connection) -> list[str]:
             )
         for one, other in ((ca, cb), (cb, ca)):
             if agreed(one.esp_proposals, other.esp_proposals, "esp") is None:
-                out.append(f"child {name!r}: no common ESP proposal: {list(ca.esp_proposals)} "
-                           f"on {_label(a)}, {list(cb.esp_proposals)} on {_label(b)}")
+                out.append(
+                    f"child {name!r}: no common ESP proposal: {list(ca.esp_proposals)} "
+                    f"on {_label(a)}, {list(cb.esp_proposals)} on {_label(b)}"
+                )
                 break
     return out
 

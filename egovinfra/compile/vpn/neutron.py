@@ -72,9 +72,7 @@ class NeutronVpn:
 
 def _only(values: frozenset[str], what: str, proposal: str) -> str:
     if len(values) != 1:
-        raise NotExpressible(
-            f"{proposal}: Neutron VPNaaS takes exactly one {what}, the proposal names {len(values)}"
-        )
+        raise NotExpressible(f"{proposal}: Neutron VPNaaS takes exactly one {what}, the proposal names {len(values)}")
     return next(iter(values))
 
 
@@ -83,8 +81,7 @@ def _lookup(table: dict[str, str], key: str, what: str, proposal: str) -> str:
         return table[key]
     except KeyError:
         raise NotExpressible(
-            f"{proposal}: {what} {key!r} has no Neutron VPNaaS value (it accepts "
-            f"{', '.join(sorted(table))})"
+            f"{proposal}: {what} {key!r} has no Neutron VPNaaS value (it accepts {', '.join(sorted(table))})"
         ) from None
 
 
@@ -106,8 +103,7 @@ def _policy(proposal: str, kind: str, lifetime: int) -> NeutronPolicy:
         integ = _only(t.integrity, "integrity algorithm", proposal)
         if kind == "ike" and t.prf != {f"prf{integ}"}:
             raise NotExpressible(
-                f"{proposal}: Neutron derives the PRF from the integrity algorithm; "
-                f"use prf{integ} or none"
+                f"{proposal}: Neutron derives the PRF from the integrity algorithm; use prf{integ} or none"
             )
         auth = _lookup(AUTH, integ, "integrity algorithm", proposal)
     return NeutronPolicy(encryption, auth, group, lifetime)

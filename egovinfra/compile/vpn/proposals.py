@@ -61,9 +61,7 @@ def parse(proposal: str, kind: ProposalKind) -> tuple[Transforms, ...]:
     ciphers = [t for t in tokens if t in CIPHERS]
     integrity = frozenset(t for t in tokens if t in INTEGRITY)
     prf = frozenset(t for t in tokens if t in PRF)
-    groups = frozenset(
-        _GROUP_ALIASES.get(t, t) for t in tokens if t in GROUPS or t in _GROUP_ALIASES
-    )
+    groups = frozenset(_GROUP_ALIASES.get(t, t) for t in tokens if t in GROUPS or t in _GROUP_ALIASES)
     esn = frozenset({"esn" in tokens}) if kind == "esp" else frozenset()
     if kind == "ike" and not prf:
         prf = frozenset(f"prf{t}" for t in integrity)

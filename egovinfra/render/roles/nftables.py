@@ -66,10 +66,7 @@ def ruleset_vars(ruleset: Ruleset) -> dict[str, Any]:
     """The template's variables for one ruleset."""
     return {
         "nftables_table": ruleset.table,
-        "nftables_sets": [
-            {"name": s.name, "comment": s.comment, "elements": list(s.elements)}
-            for s in ruleset.sets
-        ],
+        "nftables_sets": [{"name": s.name, "comment": s.comment, "elements": list(s.elements)} for s in ruleset.sets],
         "nftables_chains": [
             {
                 "name": c.name,
