@@ -8,6 +8,7 @@ IPsec policy, never the tunnel interface, so `ipsec_backend` does not change the
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from egovinfra.compile.plan import Host
@@ -44,6 +45,8 @@ def _protocol(rule: NftRule) -> str:
     return f"meta l4proto {proto}" if proto else ""
 
 
+# Many rules are the same on a thousand gateways (state, loopback, default deny, IKE).
+@cache
 def rule_text(rule: NftRule) -> str:
     """One rule in nft syntax."""
     parts = [

@@ -1,10 +1,11 @@
-"""A template whose inputs are all scalars renders once per distinct set of values, not per host."""
+"""Role templates rendered offline: Jinja as Ansible runs it, each scalar-only template once per value set."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from jinja2 import Environment, StrictUndefined, UndefinedError
 
 from egovinfra.compile import compile_plan
 from egovinfra.model import load_topology
@@ -51,3 +52,23 @@ def test_every_host_gets_what_a_fresh_render_of_each_template_gives(monkeypatch:
                 assert rendered[f"configs/{host.name}/{template.removesuffix('.j2')}"] == fresh.encode()
                 shared += configs._input_key(role, template, variables) is not None
     assert shared > 0 and len(configs._OUTPUTS) < shared
+
+
+@pytest.mark.parametrize(
+    ("source", "data"),
+    [
+        ("{{ d.name }}", {"name": "hub"}),
+        ("{{ d.items }}", {"items": "a key that a dict method shadows"}),
+        ("{{ d.keys() | list }}", {"keys": 1, "b": 2}),
+        ("{{ d.name.upper() }}", {"name": "hub"}),
+        ("{{ d['name'] }}", {"name": "hub"}),
+    ],
+)
+def test_attribute_lookups_give_what_jinja_gives(source: str, data: dict[str, Any]) -> None:
+    ours = configs._environment("common").from_string(source).render(d=data)
+    assert ours == Environment(undefined=StrictUndefined).from_string(source).render(d=data)
+
+
+def test_a_missing_key_is_still_an_undefined_error() -> None:
+    with pytest.raises(UndefinedError, match="'dict object' has no attribute 'name'"):
+        configs._environment("common").from_string("{{ d.name }}").render(d={})
