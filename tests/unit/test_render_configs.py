@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,3 +74,19 @@ def test_attribute_lookups_give_what_jinja_gives(source: str, data: dict[str, An
 def test_a_missing_key_is_still_an_undefined_error() -> None:
     with pytest.raises(UndefinedError, match="'dict object' has no attribute 'name'"):
         configs._environment("common").from_string("{{ d.name }}").render(d={})
+
+
+def test_compiled_templates_are_cached_only_in_a_folder_private_to_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    configs._bytecode_cache.cache_clear()
+    try:
+        assert configs._bytecode_cache() is not None
+        folder = tmp_path / "egovinfra" / "jinja2"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        folder.chmod(0o777)
+        configs._bytecode_cache.cache_clear()
+        assert configs._bytecode_cache() is None
+    finally:
+        configs._bytecode_cache.cache_clear()
