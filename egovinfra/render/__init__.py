@@ -19,8 +19,13 @@ def _shared_files(ctx: RenderContext) -> Tree:
 
 
 def _hosts(ctx: RenderContext) -> Callable[[range], Tree]:
-    """A job rendering a range of the Plan's hosts: host_vars and configs/<host>/."""
-    hosts = ctx.plan.hosts
+    """A job rendering a range of the Plan's hosts: host_vars and configs/<host>/.
+
+    Datacenter hosts come first: their files grow with the number of sites (a hub's
+    tunnels, the DNS zone), so a worker that started them last would finish long after
+    the other, which had only uniform gateways left.
+    """
+    hosts = sorted(ctx.plan.hosts, key=lambda host: host.kind != "datacenter")
 
     def job(chunk: range) -> Tree:
         tree: Tree = {}
