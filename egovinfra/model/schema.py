@@ -18,7 +18,9 @@ from egovinfra.model.types import Address, Cidr, DnsLabel, Domain, Id
 class Model(BaseModel):
     """Base of every topology model: strict, closed and immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Validators are built when a topology is first validated, not at import: commands that
+    # never validate do not pay, and the nested models are built once, inside Topology's.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 HostRole = Literal[
