@@ -20,7 +20,7 @@ from egovinfra.compile import Plan, compile_loaded
 from egovinfra.errors import EgovinfraError
 from egovinfra.model import load_topology
 from egovinfra.model.schema import Site, Topology
-from egovinfra.render import Baseline, Environment, read_tree, render_all, render_changes, write_tree
+from egovinfra.render import Environment, Output, read_tree, render_all, render_changes, write_tree
 from egovinfra.render.diff import host_changes, unified
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.inventory import render_inventory
@@ -106,12 +106,12 @@ def render(
 ) -> None:
     """Render the inventory and every host's configuration files, deterministically."""
     resolved = load_plan(path)
-    baseline = Baseline.read(out_dir)
-    changes = render_changes(resolved, baseline, _env(env))
-    baseline.write(changes)
+    with Output.open(out_dir) as output:
+        changes = render_changes(resolved, output, _env(env))
+        output.commit(changes)
     out.print(
         f"rendered {len(changes.files())} files for {len(resolved.hosts)} hosts into {out_dir} "
-        f"({len(changes.write)} written, {len(changes.kept)} unchanged)",
+        f"({len(changes.write) + len(changes.staged)} written, {len(changes.kept)} unchanged)",
         soft_wrap=True,
     )
 

@@ -1,4 +1,4 @@
-"""Plan → files. Renderers build in-memory trees; `Baseline.write` alone puts them on disk."""
+"""Plan → files. Renderers build in-memory trees; an `Output` alone puts them on disk."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from egovinfra.render.configs import render_configs
 from egovinfra.render.hostvars import Environment, RenderContext
 from egovinfra.render.inventory import host_vars_file, inventory_index
 from egovinfra.render.parallel import map_chunks
-from egovinfra.render.tree import Baseline, Changes, RenderError, Tree, read_tree, write_tree
+from egovinfra.render.tree import Changes, Output, RenderError, Tree, read_tree, write_tree
 from egovinfra.render.vpn_peers import render_vendor_peers
 
 
@@ -46,24 +46,24 @@ def render_all(plan: Plan, env: Environment = "production") -> Tree:
     return tree
 
 
-def render_changes(plan: Plan, baseline: Baseline, env: Environment = "production") -> Changes:
-    """The whole rendered deployment held against the folder it will be written to.
+def render_changes(plan: Plan, output: Output, env: Environment = "production") -> Changes:
+    """The whole rendered deployment, held against the folder it is for (see `Output.take`).
 
-    Each worker compares its own hosts' files with what the folder holds, so unchanged
-    files (nearly all of a re-render) never cross between processes.
+    Each worker stages or compares its own hosts' files, so neither a new folder's contents
+    nor an existing one's unchanged files (nearly all of a re-render) cross between processes.
     """
     ctx = RenderContext(plan, env)
     render_hosts = _hosts(ctx)
-    changes = baseline.changes(_shared_files(ctx))
-    for part in map_chunks(lambda chunk: baseline.changes(render_hosts(chunk)), len(plan.hosts)):
+    changes = output.take(_shared_files(ctx))
+    for part in map_chunks(lambda chunk: output.take(render_hosts(chunk)), len(plan.hosts)):
         changes.merge(part)
     return changes
 
 
 __all__ = [
-    "Baseline",
     "Changes",
     "Environment",
+    "Output",
     "RenderContext",
     "RenderError",
     "Tree",

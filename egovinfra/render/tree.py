@@ -17,7 +17,7 @@ _BANNER = "rendered by egovinfra; regenerated, do not edit"
 _COMPLETE = "complete"
 _INCOMPLETE = "incomplete: a render stopped while writing this folder; render it again"
 
-# path (relative, POSIX) → content. Rendering builds this; only `Baseline.write` changes the disk.
+# path (relative, POSIX) → content. Rendering builds this; only an `Output` changes the disk.
 Tree = dict[str, bytes]
 
 
@@ -27,33 +27,53 @@ class RenderError(EgovinfraError):
 
 @dataclass
 class Changes:
-    """A rendered tree held against its output folder: files to write, and files already right."""
+    """A rendered tree held against its output folder.
+
+    `write`: contents the commit must write; `kept`: files the folder already holds as
+    rendered; `staged`: files already written into a new folder's staging area.
+    """
 
     write: Tree = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)
+    staged: set[str] = field(default_factory=set)
 
     def merge(self, other: Changes) -> None:
         """Add the changes of another part of the same render (disjoint paths)."""
         self.write.update(other.write)
         self.kept |= other.kept
+        self.staged |= other.staged
 
     def files(self) -> set[str]:
         """Every path of the rendered tree."""
-        return self.write.keys() | self.kept
+        return self.write.keys() | self.kept | self.staged
 
 
-@dataclass(frozen=True)
-class Baseline:
-    """An output folder as a render finds it: absent or empty (written whole), or an earlier render's."""
+class Output:
+    """The folder a render writes into: opened before rendering, committed once all of it rendered.
 
-    out: Path
-    # The files the earlier render wrote; None for a new folder.
-    previous: frozenset[str] | None
-    complete: bool
+    A new folder is built in a hidden staging folder beside it and renamed into place when
+    complete, so it appears whole; the workers that render its hosts write their files there
+    themselves, in parallel (creating inodes is the dear part of a first render). A folder
+    that an earlier render wrote is held file by file against the render, again by the
+    workers, and updated in place at the commit: a changed file is replaced atomically
+    (temporary file, then rename), an unchanged one is left alone (it keeps its modification
+    time, so rsync, make and reviewers see only real changes), files the new render lacks are
+    removed. While an update runs, the folder's marker says it is incomplete; `read_tree`
+    refuses such a folder until a render finishes. Leaving the `with` block without a commit
+    (an error, an interrupt) removes the staging folder and changes nothing.
+    """
+
+    def __init__(self, out: Path, previous: frozenset[str] | None, complete: bool) -> None:
+        self.out = out
+        # The files the earlier render wrote; None for a new folder.
+        self.previous = previous
+        self.complete = complete
+        self._staging: str | None = None
+        self._made: list[Path] = []  # parent folders made for a new folder, removed on failure
 
     @classmethod
-    def read(cls, out: Path) -> Baseline:
-        """Look at `out` before rendering into it.
+    def open(cls, out: Path) -> Output:
+        """Look at `out` before rendering into it (and prepare a new folder's staging area).
 
         Refuses a non-empty folder that an earlier render did not write, so a mistyped --out
         never deletes someone's files.
@@ -68,10 +88,37 @@ class Baseline:
             return cls(out, frozenset(files), complete)
         return cls(out, None, False)
 
-    def changes(self, tree: Tree) -> Changes:
-        """`tree` split into the files that differ from the folder and those it already holds."""
+    def __enter__(self) -> Output:
         if self.previous is None:
-            return Changes(dict(tree))
+            missing = [p for p in self.out.parents if not p.exists()]
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self._made = missing
+            self._staging = tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent)
+            os.chmod(self._staging, 0o755)
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if self._staging is not None:  # never committed
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+            for folder in self._made:  # innermost first
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+    def take(self, tree: Tree) -> Changes:
+        """Hold part of a render against the folder: stage it (new folder) or compare it.
+
+        Runs in the rendering workers, so neither the writing of a new folder nor the
+        unchanged files of an existing one pass between processes.
+        """
+        if self._staging is not None:
+            made: set[str] = set()
+            for rel, content in tree.items():
+                target = os.path.join(self._staging, rel)
+                _ensure_parent(target, made)
+                with open(target, "wb") as handle:
+                    handle.write(content)
+            return Changes(staged=set(tree))
         root = str(self.out)
         found = Changes()
         for rel, content in tree.items():
@@ -81,48 +128,29 @@ class Baseline:
                 found.write[rel] = content
         return found
 
-    def write(self, changes: Changes) -> None:
-        """Make the folder hold exactly the rendered tree of `changes`.
-
-        A new folder is written beside `out` and renamed into place, so it appears whole. A
-        folder that an earlier render wrote is updated in place: a changed file is replaced
-        atomically (temporary file, then rename), an unchanged one is left alone (it keeps its
-        modification time, so rsync, make and reviewers see only real changes), files the new
-        tree lacks are removed. Creating inodes and folders is the dear part of writing tens of
-        thousands of files, and a re-render usually changes a handful. While an update runs,
-        the folder's marker says it is incomplete; `read_tree` refuses such a folder until a
-        render finishes.
-        """
-        if self.previous is None:
-            _write_new(changes.write, self.out)
-        else:
+    def commit(self, changes: Changes) -> None:
+        """Make the folder hold exactly the rendered tree of `changes`."""
+        if self.previous is not None:
             _update(changes, self.out, self.previous, self.complete)
+            return
+        if self._staging is None:
+            raise RenderError(f"{self.out}: commit outside of the `with` block, or twice")
+        for rel, content in changes.write.items():  # a caller that wrote nothing itself
+            target = os.path.join(self._staging, rel)
+            _ensure_parent(target, set())
+            with open(target, "wb") as handle:
+                handle.write(content)
+        _write_marker(Path(self._staging), _COMPLETE, changes.files())
+        if self.out.exists():
+            self.out.rmdir()  # empty (checked by open)
+        os.rename(self._staging, self.out)
+        self._staging = None
 
 
 def write_tree(tree: Tree, out: Path) -> None:
-    """Make `out` hold exactly `tree`, deterministically (see `Baseline.write`)."""
-    baseline = Baseline.read(out)
-    baseline.write(baseline.changes(tree))
-
-
-def _write_new(tree: Tree, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        os.chmod(staging, 0o755)
-        made: set[str] = set()
-        for rel, content in sorted(tree.items()):
-            target = os.path.join(staging, rel)
-            _ensure_parent(target, made)
-            with open(target, "wb") as handle:
-                handle.write(content)
-        _write_marker(Path(staging), _COMPLETE, tree.keys())
-        if out.exists():
-            out.rmdir()  # empty (checked by Baseline.read)
-        os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """Make `out` hold exactly `tree`, deterministically (see `Output`)."""
+    with Output.open(out) as output:
+        output.commit(output.take(tree))
 
 
 def _update(changes: Changes, out: Path, previous: frozenset[str], complete: bool) -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import egovinfra.render as render_module
 from egovinfra.compile import compile_plan
+from egovinfra.compile.plan import Host
 from egovinfra.model import load_topology
-from egovinfra.render import Baseline, RenderError, parallel, read_tree, render_all, render_changes, write_tree
+from egovinfra.render import Output, RenderError, parallel, read_tree, render_all, render_changes, write_tree
 from egovinfra.render import tree as tree_module
 from tests.conftest import DEFAULT_TOPOLOGY
 
@@ -106,15 +108,49 @@ def test_workers_hold_their_own_files_against_the_folder(tmp_path: Path, monkeyp
     edited = "configs/minfi-gw/etc/nftables.conf"
     (out / edited).write_text("flush ruleset\n")
     (out / "inventory/host_vars/minfi-gw.yml").unlink()
+    _two_workers(monkeypatch)
+    with Output.open(out) as output:
+        changes = render_changes(plan, output)
+        assert set(changes.write) == {edited, "inventory/host_vars/minfi-gw.yml"}
+        assert changes.files() == set(expected)
+        output.commit(changes)
+    assert read_tree(out) == expected
+
+
+def _two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_HOSTS_PER_WORKER", 1)
     monkeypatch.setattr(parallel, "CHUNK", 3)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
-    baseline = Baseline.read(out)
-    changes = render_changes(plan, baseline)
-    assert set(changes.write) == {edited, "inventory/host_vars/minfi-gw.yml"}
-    assert changes.files() == set(expected)
-    baseline.write(changes)
+
+
+def test_workers_write_a_new_folder_that_appears_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+    expected = render_all(plan)
+    _two_workers(monkeypatch)
+    out = tmp_path / "deep" / "out"
+    with Output.open(out) as output:
+        changes = render_changes(plan, output)
+        assert not out.exists() and not changes.write  # staged beside it by the workers
+        assert changes.staged == set(expected)
+        output.commit(changes)
     assert read_tree(out) == expected
+    assert [p.name for p in out.parent.iterdir()] == ["out"]
+
+
+def test_a_failed_render_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+    real = render_module.render_configs
+
+    def fail_on_one_host(ctx: object, host: Host) -> dict[str, bytes]:
+        if host.name == "spm-gw":
+            raise RenderError("roles/ipsec/templates/etc/swanctl/swanctl.conf.j2: 'x' is undefined")
+        return real(ctx, host)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render_module, "render_configs", fail_on_one_host)
+    _two_workers(monkeypatch)
+    with pytest.raises(RenderError, match="'x' is undefined"), Output.open(tmp_path / "a" / "b" / "out") as output:
+        render_changes(plan, output)
+    assert list(tmp_path.iterdir()) == []  # neither the staging folder nor the parents made for it
 
 
 def test_files_added_by_hand_are_not_the_renders_to_remove(tmp_path: Path) -> None:
