@@ -141,9 +141,12 @@ class Output:
             with open(target, "wb") as handle:
                 handle.write(content)
         _write_marker(Path(self._staging), _COMPLETE, changes.files())
-        if self.out.exists():
-            self.out.rmdir()  # empty (checked by open)
-        os.rename(self._staging, self.out)
+        try:
+            if self.out.exists():
+                self.out.rmdir()  # empty when opened
+            os.rename(self._staging, self.out)
+        except OSError as exc:
+            raise RenderError(f"{self.out} changed during the render ({exc.strerror}); nothing was written") from None
         self._staging = None
 
 
@@ -240,8 +243,10 @@ def _write_marker(folder: Path, state: str, files: Iterable[str]) -> None:
 
 
 def _manifest(folder: Path) -> tuple[set[str], bool]:
-    """The files an earlier render wrote into `folder` (walked when its marker has no list), and
-    whether that render finished."""
+    """The files an earlier render wrote into `folder`, and whether that render finished.
+
+    A marker without a list (an older render's) is treated as unfinished and the folder walked.
+    """
     lines = (folder / MARKER).read_text().splitlines()
     if len(lines) >= 2 and lines[1] in (_COMPLETE, _INCOMPLETE):
         return set(lines[2:]), lines[1] == _COMPLETE

@@ -153,6 +153,18 @@ def test_a_failed_render_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.Mon
     assert list(tmp_path.iterdir()) == []  # neither the staging folder nor the parents made for it
 
 
+def test_a_folder_filled_during_a_render_is_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with Output.open(out) as output:
+        changes = output.take(TREE)
+        out.mkdir()
+        (out / "notes.txt").write_text("written meanwhile")
+        with pytest.raises(RenderError, match="changed during the render"):
+            output.commit(changes)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
 def test_files_added_by_hand_are_not_the_renders_to_remove(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(TREE, out)
