@@ -3,7 +3,8 @@
 Each figure is a whole `egovinfra render` process (interpreter start-up included, like the
 peer's), median of several runs: wall seconds and peak resident memory (largest process).
 "cold" renders into a new folder, so every file is created; "re-render" renders the same
-topology over its earlier output, which is what a network team does all day. An in-process
+topology over its earlier output, which is what a network team does all day; "cold tmpfs"
+is a cold render into memory (/dev/shm), the tool's own cost without the disk's. An in-process
 breakdown (load, compile, render in memory) shows where the time goes and that it grows
 linearly. The first line measures what creating one new file costs on the output's file
 system, which bounds every cold figure (and netlab's, which writes its files anew).
@@ -59,6 +60,16 @@ def create_cost_ms(folder: Path, count: int = 2000) -> float:
     return statistics.median(batches)
 
 
+def tmpfs() -> Path | None:
+    """/dev/shm when it is a tmpfs (a cold render there costs no disk inode creation)."""
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            if fields[1] == "/dev/shm" and fields[2] == "tmpfs":
+                return Path("/dev/shm")
+    return None
+
+
 def breakdown(topology: Path) -> tuple[float, float, float, int]:
     """In-process seconds for load, compile and render, and the number of files."""
     from egovinfra.compile import compile_plan
@@ -86,11 +97,15 @@ def main() -> int:
     netlab = None if args.no_peer else find_netlab()
     if netlab is None and not args.no_peer:
         print(MISSING_MESSAGE, file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="egov-bench-") as tmp:
+    memory = tmpfs()
+    with (
+        tempfile.TemporaryDirectory(prefix="egov-bench-") as tmp,
+        tempfile.TemporaryDirectory(prefix="egov-bench-", dir=memory) as in_memory,
+    ):
         print(f"creating a file on {tmp}: {create_cost_ms(Path(tmp)):.3f} ms per new file", flush=True)
         print(
-            f"{'sites':>6} {'files':>7} {'cold s':>7} {'re-render s':>11} {'peak MiB':>9} {'load s':>7} "
-            f"{'compile s':>9} {'render s':>8} {'ms/site':>8} | {'netlab s':>8} {'netlab MiB':>10}"
+            f"{'sites':>6} {'files':>7} {'cold s':>7} {'re-render s':>11} {'cold tmpfs s':>12} {'peak MiB':>9} "
+            f"{'load s':>7} {'compile s':>9} {'render s':>8} {'ms/site':>8} | {'netlab s':>8} {'netlab MiB':>10}"
         )
         for n in sizes:
             topology = synthesise(Path(tmp) / f"t{n}", n)
@@ -98,6 +113,8 @@ def main() -> int:
             cold = [run_once([*cmd, str(Path(tmp) / f"cold{n}-{i}")]) for i in range(args.runs)]
             warm_out = str(Path(tmp) / f"cold{n}-0")
             warm = [run_once([*cmd, warm_out]) for _ in range(args.runs)]
+            ram = [run_once([*cmd, str(Path(in_memory) / f"cold{n}-{i}")]) for i in range(args.runs)] if memory else []
+            ram_s = f"{statistics.median(r[0] for r in ram):12.2f}" if ram else f"{'-':>12}"
             cold_s = statistics.median(r[0] for r in cold)
             warm_s = statistics.median(r[0] for r in warm)
             peak = max(r[1] for r in cold + warm)
@@ -107,12 +124,13 @@ def main() -> int:
                 nwall, npeak = median_netlab_create(n, netlab, runs=args.runs)
                 peer = f"{nwall:8.2f} {npeak:10.1f}"
             print(
-                f"{n:>6} {files:>7} {cold_s:7.2f} {warm_s:11.2f} {peak:9.1f} {load_s:7.2f} {compile_s:9.2f} "
+                f"{n:>6} {files:>7} {cold_s:7.2f} {warm_s:11.2f} {ram_s} {peak:9.1f} {load_s:7.2f} {compile_s:9.2f} "
                 f"{render_s:8.2f} {1000 * warm_s / n:8.2f} | {peer}",
                 flush=True,
             )
             for i in range(args.runs):
                 shutil.rmtree(Path(tmp) / f"cold{n}-{i}")
+                shutil.rmtree(Path(in_memory) / f"cold{n}-{i}", ignore_errors=True)
     return 0
 
 
