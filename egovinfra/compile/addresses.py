@@ -28,9 +28,9 @@ def parse_ip(text: str) -> int:
     return int(IPAddress(text))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Prefix:
-    """An IPv4 prefix: its first address and its length."""
+    """An IPv4 prefix: its first address and its length (ordered by address, then length)."""
 
     first: int
     prefixlen: int

@@ -135,11 +135,7 @@ class Output:
             return
         if self._staging is None:
             raise RenderError(f"{self.out}: commit outside of the `with` block, or twice")
-        for rel, content in changes.write.items():  # a caller that wrote nothing itself
-            target = os.path.join(self._staging, rel)
-            _ensure_parent(target, set())
-            with open(target, "wb") as handle:
-                handle.write(content)
+        # `take` staged every file of a new folder already: only the marker and the swap remain.
         _write_marker(Path(self._staging), _COMPLETE, changes.files())
         try:
             if self.out.exists():

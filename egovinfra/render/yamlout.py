@@ -60,23 +60,22 @@ def _scalar(value: Any) -> str:
 def _mapping(data: dict[Any, Any], pad: str, out: list[str], first: str | None = None) -> None:
     """Block mapping at indent `pad`; `first` replaces the indent of its first line ("- ")."""
     inner = pad + "  "
-    lead = pad if first is None else first
-    # The commonest shapes first: a line per key is most of a host_vars file.
     for key in sorted(data, key=str):
         value = data[key]
-        name = _string(key) if type(key) is str else _string(str(key))
+        lead = pad if first is None else first
+        first = None
+        name = _string(str(key))
         kind = type(value)
-        if kind is str:
-            out.append(f"{lead}{name}: {_string(value)}")
-        elif (kind is dict or kind is list or kind is tuple) and value:
+        if (kind is dict or kind is list or kind is tuple) and value:
             out.append(f"{lead}{name}:")
             if kind is dict:
                 _mapping(value, inner, out)
             else:
                 _sequence(value, pad, out)
+        elif kind is str:
+            out.append(f"{lead}{name}: {_string(value)}")
         else:
             out.append(f"{lead}{name}: {_scalar(value)}")
-        lead = pad
 
 
 def _sequence(items: list[Any] | tuple[Any, ...], pad: str, out: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 from pathlib import Path
 
@@ -103,3 +104,9 @@ def test_national_scale_fits_the_pools(tmp_path: Path) -> None:
     plan = _plan(synthesise(tmp_path / "big", 5000))
     assert len(plan.sites) == 5008
     assert len({s.lan for s in plan.sites}) == 5008
+
+
+def test_prefixes_sort_by_address_then_length_as_the_standard_library_does() -> None:
+    texts = ["10.10.0.0/16", "10.2.0.0/16", "10.2.0.0/15", "100.64.0.0/10", "10.2.0.0/24", "9.0.0.0/8"]
+    assert sorted(texts, key=Prefix.parse) == sorted(texts, key=ipaddress.ip_network)
+    assert sorted(texts, key=Prefix.parse)[:3] == ["9.0.0.0/8", "10.2.0.0/15", "10.2.0.0/16"]

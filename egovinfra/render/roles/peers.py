@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from functools import cache
 
+from egovinfra.compile.addresses import Prefix
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.render.tree import RenderError
 
@@ -53,14 +53,7 @@ def sources_reaching(plan: Plan, host: Host, protocol: str, port: int) -> dict[s
             if any(p.protocol == protocol and p.first <= port <= p.last for p in ports):
                 for source in flow.sources:
                     found.setdefault(source.cidr, set()).add(flow.name)
-    return {cidr: sorted(found[cidr]) for cidr in sorted(found, key=_address_order)}
-
-
-@cache
-def _address_order(cidr: str) -> tuple[int, int]:
-    # Every site's prefix, parsed once per render rather than once per host that sorts it.
-    network = ipaddress.ip_network(cidr)
-    return int(network.network_address), network.prefixlen
+    return {cidr: sorted(found[cidr]) for cidr in sorted(found, key=Prefix.parse)}
 
 
 def allowed(sources: list[str], address: str) -> bool:
