@@ -1,8 +1,11 @@
 """Variables of the `web` role: nginx on the `groupware_web` hosts, TLS in front of SOGo.
 
-Each front end proxies to the groupware host of its own datacenter. It answers to its own name
+Each front end proxies to the groupware host of its own datacenter and serves SOGo's static
+resources (its web application: styles, scripts, fonts) itself. It answers to its own name
 and to the service name `groupware.<domain>` that the intranet DNS points at the active
-datacenter; its certificate comes from the intranet PKI (the `tlscert` role).
+datacenter, each with a certificate of the intranet PKI: the host's own (the `tlscert` role),
+and one for the service name that every front end carries, since any of them may be the one
+the name points at.
 """
 
 from __future__ import annotations
@@ -14,13 +17,34 @@ from egovinfra.render.hostvars import RenderContext, provider
 from egovinfra.render.roles.groupware import PORT
 from egovinfra.render.roles.nearby import nearest
 
+# Debian's sogo-common puts SOGo's web application here (a link into /usr/share/GNUstep).
+SOGO_RESOURCES = "/usr/lib/GNUstep/SOGo/WebServerResources"
+TLS_DIR = "/etc/egovinfra/tls"  # the tlscert role's folder on the host
+# The resources' URLs carry no version: a week keeps repeat visits fast and an upgrade of SOGo
+# visible to everyone within days (SOGo's Apache example keeps them a year).
+RESOURCES_MAX_AGE = 7 * 24 * 3600
+
+
+def service_name(domain: str) -> str:
+    """The name people type for the groupware, pointed by the intranet DNS at the active datacenter."""
+    return f"groupware.{domain}"
+
 
 @provider("web")
 def web_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
-    """A front end: the names it serves and the back end it proxies to."""
+    """A front end: the names it serves with their certificates, and the back end it proxies to."""
     backend = nearest(ctx.plan, host, "groupware_app")
+    service = service_name(ctx.plan.domain)
     return {
-        "web_server_names": [host.fqdn, f"groupware.{ctx.plan.domain}"],
+        "web_server_names": [host.fqdn, service],
+        "web_service_identity": service,
+        "web_service_tls_dir": f"{TLS_DIR}/{service}",
+        "web_sites": [
+            {"name": host.fqdn, "tls_dir": TLS_DIR},
+            {"name": service, "tls_dir": f"{TLS_DIR}/{service}"},
+        ],
         "web_listen_address": host.address,
         "web_backend": f"http://{backend.address}:{PORT}",
+        "web_sogo_resources": SOGO_RESOURCES,
+        "web_resources_max_age": RESOURCES_MAX_AGE,
     }
