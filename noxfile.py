@@ -49,9 +49,10 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def lab(session: nox.Session) -> None:
-    """The main job: image (cached) → up → converge → verify on the default topology; then a
-    flow broken by hand must make verify fail, the failover drill measures RTO and RPO, failback
-    returns to the primary, and the lab must verify again."""
+    """The main job: image (cached) → up → converge → verify on the default topology (with the
+    groupware in a browser at the primary); then a flow broken by hand must make verify fail,
+    the failover drill measures RTO and RPO, the browser suite runs at the secondary's front
+    end, failback returns to the primary, and the lab must verify again."""
     session.run("egovinfra", "lab", "image")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
@@ -59,5 +60,6 @@ def lab(session: nox.Session) -> None:
     session.run("egovinfra", "lab", "verify")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
     session.run("egovinfra", "lab", "failover")
+    session.run("egovinfra", "lab", "browser", "--datacenter", "dla")
     session.run("egovinfra", "lab", "failback")
     session.run("egovinfra", "lab", "verify", "--no-converge")

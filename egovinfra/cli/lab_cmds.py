@@ -302,3 +302,6 @@ def failback_cmd(
         table.add_row(name, f"{seconds:.1f}")
     console.print(table)
     (reports / "failback.json").write_text(json.dumps(steps, indent=2) + "\n")
+
+
+from egovinfra.cli import lab_browser  # noqa: E402, F401  (registers `lab browser`)

@@ -10,16 +10,33 @@ from egovinfra.verify.runner import SUITES, TITLES, VerifyResult
 MAX_FAILURES = 40
 
 
+SCREENSHOT = "screenshot"  # a case's property naming a screenshot file (the browser suite)
+
+
+def screenshots(result: VerifyResult) -> list[str]:
+    """The screenshots the suites took, in the order of their steps."""
+    return [value for case in result.cases for name, value in case.properties if name.startswith(SCREENSHOT)]
+
+
 def summary_table(result: VerifyResult) -> Table:
-    """Per suite: passed, failed, skipped, and the measured figures (replication lag)."""
+    """Per suite: passed, failed, skipped, and the measured figures (replication lag); the
+    screenshots under the table."""
     table = Table("check", "passed", "failed", "skipped", "figures", title="lab verify")
+    shots = screenshots(result)
+    if shots:
+        table.caption = "screenshots:\n" + "\n".join(shots)
+        table.caption_justify = "left"
     counts = result.counts()
     for suite in SUITES:
         if suite not in counts:
             continue
         c = counts[suite]
         figures = ", ".join(
-            f"{name}={value}" for case in result.cases if case.suite == suite for name, value in case.properties
+            f"{name}={value}"
+            for case in result.cases
+            if case.suite == suite
+            for name, value in case.properties
+            if not name.startswith(SCREENSHOT)
         )
         failed = c["failed"] + c["error"]
         table.add_row(

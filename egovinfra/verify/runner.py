@@ -18,7 +18,7 @@ from egovinfra.errors import EgovinfraError
 from egovinfra.verify.context import LabContext, write_context
 
 # The suites, in the order of the report; names are tests/infra/test_<name>.py.
-SUITES = ("reachability", "ipsec", "wan", "postgresql", "dns", "groupware", "idempotence")
+SUITES = ("reachability", "ipsec", "wan", "postgresql", "dns", "groupware", "browser", "clients", "idempotence")
 TITLES = {
     "reachability": "reachability matrix (real packets)",
     "ipsec": "IPsec SAs installed",
@@ -26,6 +26,8 @@ TITLES = {
     "postgresql": "PostgreSQL standby streaming",
     "dns": "DNS answers on both servers",
     "groupware": "groupware (login, mail, replication)",
+    "browser": "groupware in a browser (screenshots)",
+    "clients": "groupware clients (DAV sync, IMAP IDLE)",
     "idempotence": "second converge: changed=0",
 }
 
@@ -75,8 +77,11 @@ def suites_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "tests" / "infra"
 
 
-def pytest_argv(context_file: Path, junit: Path, suites: Sequence[str], keyword: str | None) -> list[str]:
-    """The pytest command line (run inside the management namespace by `run`)."""
+def pytest_argv(
+    context_file: Path, junit: Path, suites: Sequence[str], keyword: str | None, options: Sequence[str] = ()
+) -> list[str]:
+    """The pytest command line (run inside the management namespace by `run`); `options` are
+    the suites' own (tests/infra/conftest.py)."""
     root = suites_dir()
     argv = [
         sys.executable,
@@ -93,6 +98,7 @@ def pytest_argv(context_file: Path, junit: Path, suites: Sequence[str], keyword:
         "--no-header",
         "-rN",
         "--tb=line",
+        *options,
     ]
     if keyword:
         argv += ["-k", keyword]
@@ -125,16 +131,25 @@ def run(
     *,
     suites: Sequence[str] = SUITES,
     keyword: str | None = None,
+    options: Sequence[str] = (),
+    junit_name: str = "verify.xml",
 ) -> VerifyResult:
-    """Run ``suites`` against the lab ``ctx``; the JUnit XML goes to ``reports/verify.xml``."""
+    """Run ``suites`` against the lab ``ctx``; the JUnit XML goes to ``reports/<junit_name>``,
+    what the suites produce (screenshots) under ``reports``."""
     unknown = [s for s in suites if s not in SUITES]
     if unknown:
         raise VerifyError(f"unknown suites {unknown}; known: {', '.join(SUITES)}")
     reports.mkdir(parents=True, exist_ok=True)
-    junit = (reports / "verify.xml").absolute()
+    junit = (reports / junit_name).absolute()
     junit.unlink(missing_ok=True)
     context_file = write_context(ctx)
-    argv = ["ip", "netns", "exec", ctx.mgmt_ns, *pytest_argv(context_file, junit, suites, keyword)]
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        ctx.mgmt_ns,
+        *pytest_argv(context_file, junit, suites, keyword, [f"--reports-dir={reports.absolute()}", *options]),
+    ]
     done = subprocess.run(
         argv,
         cwd=suites_dir().parents[1],

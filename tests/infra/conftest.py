@@ -24,8 +24,15 @@ SshRun = Callable[[str, Sequence[str], float], subprocess.CompletedProcess[str]]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """The lab to check."""
+    """The lab to check, which datacenter's front end the client suites use, where reports go."""
     parser.addoption("--lab-context", help="context file written by `egovinfra lab verify`")
+    parser.addoption(
+        "--datacenter",
+        default=None,
+        help="the datacenter whose front end the browser and client suites use (default: the one the "
+        "intranet DNS points the groupware's name at; given, the DNS must point there)",
+    )
+    parser.addoption("--reports-dir", default="reports", help="where the suites put screenshots")
 
 
 @pytest.fixture(scope="session")
