@@ -208,7 +208,11 @@ def scenario_steps(page: Page, url: str, job: dict[str, Any], outcome: Outcome) 
 
     def open_login_page() -> str:
         page.goto(url, wait_until="networkidle", timeout=STEP_TIMEOUT_MS)
-        return _app_started(page)
+        started = _app_started(page)
+        _visible(page, 'input[ng-model="app.creds.username"]')
+        # The form slides in: let the animation end before the screenshot.
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        return started
 
     def inbox() -> str:
         return f"{log_in(page, user, password, outcome)} s from login to inbox"

@@ -22,7 +22,7 @@ def test_screenshots_are_listed_under_the_table_not_among_the_figures() -> None:
     assert screenshots(result) == ["reports/browser/yde/01-login-page.png", "reports/browser/yde/07-logout.png"]
     table = summary_table(result)
     assert table.caption is not None and "07-logout.png" in str(table.caption)
-    figures = str(list(table.columns[-1].cells)[0])
+    figures = str(next(iter(table.columns[-1].cells)))
     assert "yde.login_to_inbox_s=2.8" in figures and "png" not in figures
 
 
