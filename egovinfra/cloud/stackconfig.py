@@ -34,9 +34,8 @@ class StackConfig:
         """Values as the engine hands them to the program: strings, others as JSON; encrypted
         values replaced by `secrets` (a preview cannot decrypt)."""
         out: dict[str, str] = {}
-        for key, value in self.values.items():
-            if key in self.secret_keys:
-                value = (secrets or {}).get(key, "preview-secret")
+        for key, stored in self.values.items():
+            value = (secrets or {}).get(key, "preview-secret") if key in self.secret_keys else stored
             out[key] = value if isinstance(value, str) else json.dumps(value)
         return out
 

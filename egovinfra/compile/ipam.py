@@ -135,7 +135,7 @@ def _with_ike_sources(dc: Datacenter, every: list[Datacenter], sites: list[Site]
     public address gets a floating IP, which the cloud program reads from that hub's stack."""
     public = [s.public_address for s in sites if s.public_address]
     public += [o.public_address for o in every if o.name != dc.name and o.public_address]
-    sources = [f"{a}/32" for a in sorted(set(public), key=lambda a: parse_ip(a))]
+    sources = [f"{a}/32" for a in sorted(set(public), key=parse_ip)]
     if any(s.public_address is None for s in sites):
         sources.append(str(pools.wan))
     return replace(dc, ike_sources=tuple(sources))

@@ -145,7 +145,9 @@ class Datacenter(Model):
     public_address: Address | None = Field(
         None, description="the hub's address on the public WAN, outside the WAN pool (default: a floating IP)"
     )
-    cloud: str | None = Field(None, description="clouds.yaml entry of the OpenStack cloud (default: the datacenter's name)")
+    cloud: str | None = Field(
+        None, description="clouds.yaml entry of the OpenStack cloud (default: the datacenter's name)"
+    )
     region: str = Field("RegionOne", description="OpenStack region of the datacenter")
     vpn_backend: Literal["strongswan", "vpnaas"] = "strongswan"
     zones: dict[DnsLabel, Zone] = Field(min_length=1)

@@ -59,9 +59,7 @@ def dump_stack_file(config: dict[str, Any], other: dict[str, Any] | None = None)
     return (HEADER + body).encode()
 
 
-def render_stack_config(
-    plan: Plan, topology: str | None = None, organization: str = DEFAULT_ORGANIZATION
-) -> Tree:
+def render_stack_config(plan: Plan, topology: str | None = None, organization: str = DEFAULT_ORGANIZATION) -> Tree:
     """`Pulumi.<stack>.yaml` for every datacenter; `topology` is the path the stack reads
     (relative to the stack folder), None for the embedded default."""
     return {

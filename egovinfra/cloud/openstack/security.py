@@ -155,7 +155,9 @@ class SecurityPolicy(pulumi.ComponentResource):
             hub_ike_rules(dc) + transit_rules(plan, dc),
         )
         self.bastion = (
-            self._group(logical(dc.name, "bastion"), "operators' SSH to the bastion", bastion_rules(plan, operator_cidrs))
+            self._group(
+                logical(dc.name, "bastion"), "operators' SSH to the bastion", bastion_rules(plan, operator_cidrs)
+            )
             if operator_cidrs
             else None
         )
@@ -192,7 +194,9 @@ class SecurityPolicy(pulumi.ComponentResource):
                 self._grouped_rule(group, name, match, keys, [r for k in keys for r in same[k]])
                 continue
             for key in keys:
-                self._rule(group, logical(name, *match, key.remote_cidr), match, same[key], remote_ip_prefix=key.remote_cidr)
+                self._rule(
+                    group, logical(name, *match, key.remote_cidr), match, same[key], remote_ip_prefix=key.remote_cidr
+                )
         return group
 
     def _grouped_rule(

@@ -8,6 +8,7 @@ routes, server groups and VPNaaS objects have neither; their names start with th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 
@@ -35,7 +36,7 @@ def tagging(values: Mapping[str, str]) -> pulumi.ResourceTransformation:
     tags = [f"{k}={v}" for k, v in sorted(values.items())]
 
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        props = dict(args.props)
+        props: dict[str, Any] = dict(args.props)
         if args.type_ in TAGGED:
             props["tags"] = [*(props.get("tags") or []), *tags]
         if args.type_ in WITH_METADATA:

@@ -153,7 +153,7 @@ class VpnaasGateway(pulumi.ComponentResource):
         self.register_outputs({"public_address": self.public_address})
 
     def _connection(
-        self, conn: Connection, nv: NeutronVpn, psk: pulumi.Input[str], peer: pulumi.Input[str] | None
+        self, conn: Connection, nv: NeutronVpn, psk: pulumi.Input[str], peer_hub: pulumi.Input[str] | None
     ) -> openstack.vpnaas.SiteConnection:
         child = pulumi.ResourceOptions(parent=self)
         peer = openstack.vpnaas.EndpointGroup(
@@ -171,7 +171,7 @@ class VpnaasGateway(pulumi.ComponentResource):
             vpnservice_id=self.service.id,
             local_ep_group_id=self.local.id,
             peer_ep_group_id=peer.id,
-            peer_address=conn.remote_addr if peer is None else peer,
+            peer_address=conn.remote_addr if peer_hub is None else peer_hub,
             peer_id=conn.remote_id,
             local_id=conn.local_id,
             psk=psk,
