@@ -17,10 +17,18 @@ from rich.table import Table
 from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import Format, TopologyArg, load_plan
 from egovinfra.errors import EgovinfraError
-from egovinfra.render.pulumi import HEADER, OWNED_KEYS, dump_stack_file, render_stack_config
+from egovinfra.render.pulumi import (
+    DEFAULT_ORGANIZATION,
+    HEADER,
+    OWNED_KEYS,
+    dump_stack_file,
+    render_stack_config,
+    stack_name,
+)
 
 # Piped output (CI logs) gets wide rows instead of columns folded to 80 characters.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
+err = Console(stderr=True, highlight=False, style="yellow")
 
 
 @app.command()
@@ -30,20 +38,31 @@ def preview(
         str, typer.Option("--datacenter", help="datacenter name or role (primary, secondary)")
     ] = "primary",
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    project_dir: Annotated[
+        Path, typer.Option("--stacks", help="the Pulumi project whose Pulumi.<stack>.yaml is previewed")
+    ] = Path("stacks/datacenter"),
 ) -> None:
     """What the datacenter's stack would create, without a cloud: the program under Pulumi's mocks.
 
-    Exits 2 when the previewed resources disagree with the Plan (addresses, policy, crypto).
+    Without TOPOLOGY the stack's own file (Pulumi.<stack>.yaml) is read as the Pulumi CLI reads
+    it. Prints what the stack needs of the project's quotas and warns beyond OpenStack's
+    defaults. Exits 2 when the previewed resources disagree with the Plan (addresses, policy, crypto).
     """
     # Pulumi is imported here only: the other commands stay quick to start.
     from egovinfra.cloud.audit import audit
     from egovinfra.cloud.openstack.datacenter import select_datacenter
-    from egovinfra.cloud.preview import run_preview
+    from egovinfra.cloud.preview import preview_stack, run_preview
+    from egovinfra.cloud.quotas import quota_needs
     from egovinfra.cloud.summary import preview_rows
 
     plan = load_plan(path)
     dc = select_datacenter(plan, datacenter)
-    result = run_preview(dc.name, str(path) if path is not None else None)
+    stack = stack_name(plan, dc)
+    if path is None and (project_dir / f"Pulumi.{stack}.yaml").exists():
+        result = preview_stack(project_dir, stack)
+    else:
+        result = run_preview(dc.name, str(path) if path is not None else None)
+    quotas = quota_needs(result)
     rows = preview_rows(result)
     counts = result.counts()
     custom = sum(1 for r in result.resources if r.custom)
@@ -56,6 +75,7 @@ def preview(
             "counts": dict(sorted(counts.items())),
             "total": len(result.resources),
             "cloud_resources": custom,
+            "quotas": [{"quota": q.quota, "needed": q.needed, "default": q.default} for q in quotas],
         }
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
     else:
@@ -65,9 +85,16 @@ def preview(
         out.print(table)
         for token, count in sorted(counts.items()):
             out.print(f"{count:5d}  {token}")
+        quota_table = Table("quota", "needed", "OpenStack default", title=f"quotas of datacenter {dc.name}")
+        for q in quotas:
+            quota_table.add_row(q.quota, str(q.needed), str(q.default) + ("  EXCEEDED" if q.exceeded else ""))
+        out.print(quota_table)
         out.print(
             f"{len(result.resources)} resources: {custom} in the cloud, {len(result.resources) - custom} components"
         )
+    for q in quotas:
+        if q.exceeded:
+            err.print(f"warning: {dc.name} needs {q.needed} of {q.quota}, the default quota is {q.default}")
     problems = audit(result, plan, dc)
     if problems:
         raise EgovinfraError("the previewed stack disagrees with the Plan:\n  " + "\n  ".join(problems))
@@ -100,11 +127,14 @@ def _kept(existing: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def stacks(
     path: TopologyArg = None,
     out_dir: Annotated[Path, typer.Option("--out", help="the Pulumi project folder")] = Path("stacks/datacenter"),
+    organization: Annotated[
+        str, typer.Option(help="Pulumi organization of the stacks (a self-managed backend: organization)")
+    ] = DEFAULT_ORGANIZATION,
 ) -> None:
     """Write Pulumi.<stack>.yaml for every datacenter, keeping keys set with `pulumi config set`."""
     plan = load_plan(path)
     topology = os.path.relpath(path.resolve(), out_dir.resolve()) if path is not None else None
-    for name, content in render_stack_config(plan, topology).items():
+    for name, content in render_stack_config(plan, topology, organization).items():
         target = out_dir / name
         rendered = yaml.safe_load(content)["config"]
         config, other = _kept(target)

@@ -165,3 +165,18 @@ def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: Da
         if not layout.host_current(fqdn).cert.exists()
     ]
     out.print(f"{len(needed)} host certificates needed, {len(issued)} issued now, in {base}")
+
+
+@pki_app.command("psk")
+def psk_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None) -> None:
+    """Generate the missing pre-shared key of each tunnel to a VPNaaS hub (one per tunnel).
+
+    The pki role installs each on the strongSwan end; the datacenter stack reads them as
+    Pulumi secrets for the VPNaaS site connections. Existing keys are kept.
+    """
+    from egovinfra.pki.psk import ensure_psks, psk_tunnels
+
+    plan = compile_loaded(load_topology(topology))
+    base = pki.resolve_pki_dir(plan.name, pki_dir)
+    written = ensure_psks(plan, base)
+    out.print(f"{len(psk_tunnels(plan))} tunnels need a pre-shared key; {len(written)} written in {base}/psk")

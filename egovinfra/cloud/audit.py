@@ -21,6 +21,7 @@ from egovinfra.compile.plan import Datacenter, Plan
 T_SUBNET = "openstack:networking/subnet:Subnet"
 T_GROUP = "openstack:networking/secGroup:SecGroup"
 T_RULE = "openstack:networking/secGroupRule:SecGroupRule"
+T_ADDRESS_GROUP = "openstack:networking/addressGroupV2:AddressGroupV2"
 T_PORT = "openstack:networking/port:Port"
 T_ROUTE = "openstack:networking/routerRoute:RouterRoute"
 T_IKE = "openstack:vpnaas/ikePolicy:IkePolicy"
@@ -31,16 +32,22 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def recorded_rule_key(rule: Recorded) -> RuleKey:
-    """The Neutron identity of a previewed SecGroupRule (numbers arrive as floats)."""
+def recorded_rule_keys(rule: Recorded, address_groups: Mapping[str, Recorded]) -> list[RuleKey]:
+    """The Neutron identities a previewed SecGroupRule stands for: one per remote prefix, those
+    of its address group included (numbers arrive as floats)."""
     i = rule.inputs
-    return RuleKey(
-        str(i.get("direction")),
-        str(i.get("protocol")),
-        _int(i.get("portRangeMin")),
-        _int(i.get("portRangeMax")),
-        str(i.get("remoteIpPrefix")),
-    )
+    group = address_groups.get(str(i.get("remoteAddressGroupId")))
+    remotes = list(group.inputs.get("addresses", [])) if group is not None else [i.get("remoteIpPrefix")]
+    return [
+        RuleKey(
+            str(i.get("direction")),
+            str(i.get("protocol")),
+            _int(i.get("portRangeMin")),
+            _int(i.get("portRangeMax")),
+            str(remote),
+        )
+        for remote in remotes
+    ]
 
 
 def group_rules(preview: Preview) -> dict[str, list[Recorded]]:
@@ -62,10 +69,11 @@ def _compare(what: str, got: Iterable[Any], want: Iterable[Any]) -> list[str]:
 def check_security_groups(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
     """Each zone's group holds exactly the policy compiler's rules for that zone."""
     rules = group_rules(preview)
+    address_groups = {r.id: r for r in preview.of_type(T_ADDRESS_GROUP)}
     problems: list[str] = []
     for zone, expected in zone_rules(plan, dc).items():
         name = logical(dc.name, zone)
-        got = [recorded_rule_key(r) for r in rules.get(name, [])]
+        got = [k for r in rules.get(name, []) for k in recorded_rule_keys(r, address_groups)]
         problems += _compare(f"security group {name}", got, [rule_key(r) for r in expected])
     return problems
 

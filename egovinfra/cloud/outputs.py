@@ -3,6 +3,10 @@
 `pulumi stack output --json` of a datacenter stack is checked against the Plan first: a
 port whose address differs from the Plan means the stack or the inventory is stale, and
 merging it would point Ansible at the wrong machines.
+
+The way in: the bastion is reached at its floating IP and every other host of the datacenter
+through it (ProxyJump to the host's mgmt0 address, which only the bastion can reach); the
+bastion's sshd also admits the operators' prefixes the stack opened.
 """
 
 from __future__ import annotations
@@ -53,6 +57,17 @@ def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
             if list(addresses) != [planned.get(iface)]:
                 problems.append(f"{host_name} {iface}: the cloud gave {addresses}, the Plan says {planned.get(iface)}")
         hosts[host_name] = {"egovinfra_cloud_instance_id": _get(facts, "instance_id", f"hosts.{host_name}.")}
+    bastions: dict[str, str] = dict(outputs.get("bastions") or {})
+    for bastion, address in sorted(bastions.items()):
+        if bastion in hosts:
+            hosts[bastion].update(
+                ansible_host=address, common_ssh_allow_extra=list(outputs.get("operator_cidrs") or [])
+            )
+    jump = next(iter(sorted(bastions.values())), None)
+    if jump is not None:
+        for host_name, host_vars in hosts.items():
+            if host_name not in bastions:
+                host_vars["ansible_ssh_common_args"] = f"-o ProxyJump={{{{ ansible_user }}}}@{jump}"
     if problems:
         raise CloudError(
             "stack outputs disagree with the Plan (run `pulumi up` or render again):\n  " + "\n  ".join(problems)
@@ -73,6 +88,8 @@ def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
             "children": {
                 group: {"vars": {"egovinfra_vpn_public_address": public, "egovinfra_vpn_backend": dc.vpn_backend}}
             },
+            # Every host may need another datacenter's hub address (gateways, the other hub).
+            "vars": {f"egovinfra_hub_public_address_{dc.name}".replace("-", "_"): public},
         }
     }
     return CloudInventory(dc.name, data, tuple(notes))

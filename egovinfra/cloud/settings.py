@@ -37,7 +37,19 @@ class CloudSettings:
     server_group_policy: str = "anti-affinity"
     dns_nameservers: tuple[str, ...] = ()
     pin_wan_address: bool = False  # ask Neutron for the Plan's WAN address as the hub's floating IP
-    vpn_psk: pulumi.Input[str] | None = None  # VPNaaS only: a Pulumi secret
+    operator_keys: tuple[str, ...] = ()  # SSH public keys cloud-init installs on every instance
+    operator_cidrs: tuple[str, ...] = ()  # where operators reach the bastion's floating IP from
+    address_groups: bool = True  # compress rules with Neutron address groups (the address-group extension)
+    peer_stack: str = ""  # the other datacenter's stack (`org/egovinfra/primary`), read for its hub's address
+    pki_dir: str = ""  # where `egovinfra pki psk` wrote the tunnels' keys ("": the PKI default)
+
+    @property
+    def user_data(self) -> str | None:
+        """cloud-init for every instance: the operators' keys, so the first converge needs no hand step."""
+        if not self.operator_keys:
+            return None
+        keys = "".join(f"  - {key}\n" for key in self.operator_keys)
+        return f"#cloud-config\nssh_authorized_keys:\n{keys}"
 
     def flavor_of(self, functions: tuple[str, ...]) -> str:
         """The flavor of a host: the first of its functions with an override, else the default."""
@@ -54,6 +66,14 @@ def _mapping(value: Any, key: str, kind: type) -> dict[str, Any]:
     if not isinstance(value, dict) or not all(isinstance(v, kind) for v in value.values()):
         raise CloudError(f"config egovinfra:{key}: expected a mapping of host function to {kind.__name__}")
     return {str(k): v for k, v in value.items()}
+
+
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CloudError(f"config egovinfra:{key}: expected a list of strings")
+    return tuple(value)
 
 
 def settings_from_config(config: pulumi.Config) -> CloudSettings:
@@ -75,7 +95,11 @@ def settings_from_config(config: pulumi.Config) -> CloudSettings:
         images=_mapping(config.get_object("images"), "images", str),
         volume_sizes=sizes,
         server_group_policy=policy,
-        dns_nameservers=tuple(config.get_object("dnsNameservers") or ()),
+        dns_nameservers=_strings(config.get_object("dnsNameservers"), "dnsNameservers"),
         pin_wan_address=bool(config.get_bool("pinWanAddress")),
-        vpn_psk=config.get_secret("vpnPsk"),
+        operator_keys=_strings(config.get_object("operatorKeys"), "operatorKeys"),
+        operator_cidrs=_strings(config.get_object("operatorCidrs"), "operatorCidrs"),
+        address_groups=config.get_bool("addressGroups") is not False,
+        peer_stack=config.get("peerStack") or "",
+        pki_dir=config.get("pkiDir") or "",
     )

@@ -9,7 +9,8 @@ from egovinfra.cloud.preview import SECRET_INPUTS, Preview, Recorded
 
 # The inputs a reviewer looks at, by resource type; components show none.
 KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
-    "openstack:networking/network:Network": ("name",),
+    "openstack:networking/network:Network": ("name", "tags"),
+    "openstack:networking/addressGroupV2:AddressGroupV2": ("addresses",),
     "openstack:networking/subnet:Subnet": ("cidr", "gatewayIp", "noGateway", "allocationPools"),
     "openstack:networking/router:Router": ("externalNetworkId",),
     "openstack:networking/routerInterface:RouterInterface": ("subnetId",),
@@ -21,12 +22,13 @@ KEY_INPUTS: Mapping[str, tuple[str, ...]] = {
         "portRangeMin",
         "portRangeMax",
         "remoteIpPrefix",
+        "remoteAddressGroupId",
     ),
     "openstack:networking/port:Port": ("fixedIps", "securityGroupIds", "allowedAddressPairs"),
     "openstack:networking/floatingIp:FloatingIp": ("pool", "address"),
     "openstack:networking/floatingIpAssociate:FloatingIpAssociate": ("portId",),
     "openstack:compute/serverGroup:ServerGroup": ("policies",),
-    "openstack:compute/instance:Instance": ("flavorName", "imageName", "keyPair", "schedulerHints"),
+    "openstack:compute/instance:Instance": ("flavorName", "imageName", "keyPair", "schedulerHints", "userData"),
     "openstack:compute/volumeAttach:VolumeAttach": ("instanceId", "volumeId"),
     "openstack:blockstorage/volume:Volume": ("size", "volumeType"),
     "openstack:vpnaas/ikePolicy:IkePolicy": ("ikeVersion", "encryptionAlgorithm", "authAlgorithm", "pfs", "lifetimes"),

@@ -75,6 +75,9 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
             datacenters.append(built[0])
             hosts.extend(built[1])
     datacenters = [_with_router_routes(dc, datacenters, pools) for dc in datacenters]
+    for dc in list(datacenters):
+        public = _public_address(topo.datacenters[dc.name].public_address, pools, ("datacenters", dc.name), problems)
+        datacenters[datacenters.index(dc)] = replace(dc, public_address=public)
     sites: list[Site] = []
     for name, site in sorted(topo.sites.items(), key=lambda kv: kv[1].id):
         path: YamlPath = ("sites", name)
@@ -95,7 +98,8 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
         owned.append((Prefix.parse(wan.cidr), (*path, "wan_address" if site.wan_address else "id")))
         built_site = _site(topo, name, lan, wan, pools, problems)
         if built_site is not None:
-            sites.append(built_site[0])
+            public = _public_address(site.public_address, pools, path, problems)
+            sites.append(replace(built_site[0], public_address=public))
             hosts.extend(built_site[1])
     for first, second in find_overlaps(owned):
         assert isinstance(first, tuple) and isinstance(second, tuple)
@@ -105,7 +109,36 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
             "overrides must not overlap derived or other overridden prefixes",
         )
     _unique_names(topo, hosts, problems)
+    datacenters = [_with_ike_sources(dc, datacenters, sites, pools) for dc in datacenters]
     return AddressPlan(tuple(datacenters), tuple(sites), tuple(sorted(hosts, key=lambda h: h.name)))
+
+
+def _public_address(value: str | None, pools: _Pools, path: YamlPath, problems: ProblemList) -> str | None:
+    """A public WAN address: anywhere but the topology's own pools (the lab's WAN is `wan_address`)."""
+    if value is None:
+        return None
+    addr = parse_ip(value)
+    for pool, what in ((pools.wan, "WAN"), (pools.dc, "datacenter"), (pools.site, "site"), (pools.mgmt, "management")):
+        if contains(pool, Prefix(addr, 32)):
+            problems.add(
+                (*path, "public_address"),
+                f"{ip_str(addr)} is inside the {what} pool {pool}",
+                "an address of the WAN pool is a wan_address; public_address is the one outside it",
+            )
+            return None
+    return ip_str(addr)
+
+
+def _with_ike_sources(dc: Datacenter, every: list[Datacenter], sites: list[Site], pools: _Pools) -> Datacenter:
+    """Where the hub's peers send IKE from: each public address the Plan knows, and the WAN pool
+    while any site (the lab: all of them) still uses its WAN address. A peer hub without a
+    public address gets a floating IP, which the cloud program reads from that hub's stack."""
+    public = [s.public_address for s in sites if s.public_address]
+    public += [o.public_address for o in every if o.name != dc.name and o.public_address]
+    sources = [f"{a}/32" for a in sorted(set(public), key=parse_ip)]
+    if any(s.public_address is None for s in sites):
+        sources.append(str(pools.wan))
+    return replace(dc, ike_sources=tuple(sources))
 
 
 def _derive(
@@ -311,6 +344,7 @@ def _datacenter(
                 interfaces=tuple(interfaces),
                 routes=routes,
                 description=host.description,
+                former_names=tuple(f"{name}-{old}" for old in host.former_names),
             )
         )
     hub_host = next((h.name for h in hosts if "vpn_hub" in h.roles), "")
@@ -328,6 +362,8 @@ def _datacenter(
         wan=wan,
         vpn_backend=dc.vpn_backend,
         router_routes=(),
+        cloud=dc.cloud or name,
+        region=dc.region,
     )
     return built, hosts
 

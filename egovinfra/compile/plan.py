@@ -59,6 +59,7 @@ class Host:
     routes: tuple[Route, ...] = ()
     managed: bool = True  # False for vendor edges: rendered, not converged
     description: str = ""
+    former_names: tuple[str, ...] = ()  # inventory names it had before a rename (Pulumi aliases)
 
     def interface(self, kind: InterfaceKind) -> Interface | None:
         """The first interface of `kind`, if any."""
@@ -108,6 +109,10 @@ class Datacenter:
     wan: WanLink
     vpn_backend: Literal["strongswan", "vpnaas"]
     router_routes: tuple[Route, ...]  # what the zone router sends to the hub
+    public_address: str | None = None  # the hub on the public WAN; None: the cloud assigns a floating IP
+    cloud: str = ""  # clouds.yaml entry of the OpenStack cloud that hosts it
+    region: str = "RegionOne"
+    ike_sources: tuple[str, ...] = ()  # prefixes the sites' and other hubs' IKE may come from (Plan-known)
 
     def zone(self, name: str) -> Zone:
         """The zone called `name` (KeyError when absent)."""
@@ -131,6 +136,12 @@ class Site:
     wan: WanLink
     edge: str  # linux or a vendor dialect
     workstations: tuple[str, ...]  # host names
+    public_address: str | None = None  # the gateway on the public WAN when it is not its WAN address
+
+    @property
+    def ike_address(self) -> str:
+        """Where the gateway's IKE comes from: its public address, else its WAN address (the lab)."""
+        return self.public_address or self.wan.endpoint_address
 
 
 @dataclass(frozen=True, slots=True)

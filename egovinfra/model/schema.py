@@ -129,6 +129,9 @@ class Host(Model):
     roles: tuple[HostRole, ...] = Field(min_length=1)
     address: Address | None = Field(None, description="override of the derived address")
     description: str = ""
+    former_names: tuple[DnsLabel, ...] = Field(
+        (), description="names this host had before: its cloud resources keep their identity (Pulumi aliases)"
+    )
 
 
 class Datacenter(Model):
@@ -139,6 +142,13 @@ class Datacenter(Model):
     title: str = ""
     prefix: Cidr | None = Field(None, description="override of the derived supernet")
     wan_address: Address | None = Field(None, description="override of the hub's WAN address")
+    public_address: Address | None = Field(
+        None, description="the hub's address on the public WAN, outside the WAN pool (default: a floating IP)"
+    )
+    cloud: str | None = Field(
+        None, description="clouds.yaml entry of the OpenStack cloud (default: the datacenter's name)"
+    )
+    region: str = Field("RegionOne", description="OpenStack region of the datacenter")
     vpn_backend: Literal["strongswan", "vpnaas"] = "strongswan"
     zones: dict[DnsLabel, Zone] = Field(min_length=1)
     hosts: dict[DnsLabel, Host] = Field(min_length=1)
@@ -160,6 +170,9 @@ class Site(Model):
     kind: SiteKind = "ministry"
     lan: Cidr | None = Field(None, description="override of the derived LAN")
     wan_address: Address | None = Field(None, description="override of the gateway's WAN address")
+    public_address: Address | None = Field(
+        None, description="the gateway's address on the public WAN, outside the WAN pool (default: its WAN address)"
+    )
     edge: EdgeVendor = Field("linux", description="the site's edge device: linux (converged) or a vendor box")
     workstations: int = Field(0, ge=0, le=16, description="client hosts placed on the LAN (lab and tests)")
     mail_domain: Domain | None = Field(None, description="the administration's mail domain (default: <site>.<domain>)")

@@ -1,8 +1,14 @@
 """The platform's CrossGuard policies as plain functions, so tests can call them directly.
 
 Each check takes objects shaped like pulumi-policy's (`resource_type`, `name`, `props`,
-and `parent` for stack checks) plus the pack's configuration, and returns the violations
-as messages. `__main__.py` wraps them into the pack; importing this module starts nothing.
+and `urn`, `parent` for stack checks) plus the pack's configuration, and returns the
+violations as messages (stack checks: with the URN of the resource they concern).
+`pack.py` wraps them into policies and `__main__.py` into the pack; importing this module
+starts nothing.
+
+During a preview, values the cloud has not assigned yet (the id of a group created in the
+same run) are unknown; pulumi-policy raises UnknownValueError when one is read, which would
+skip a whole stack check. `_read` turns such a value into UNKNOWN: set, value not known yet.
 """
 
 from __future__ import annotations
@@ -29,6 +35,18 @@ NEUTRON_DEFAULTS = {"ikeVersion": "v1", "authAlgorithm": "sha1", "encryptionAlgo
 
 DEFAULTS: Mapping[str, Any] = {"dmzZone": "dmz", "publishedPorts": ["tcp/443"], "volumeType": "ssd"}
 
+UNKNOWN = object()  # a value the engine will know after `pulumi up`
+
+
+def _read(props: Mapping[str, Any], key: str) -> Any:
+    """props[key], None when absent, UNKNOWN when pulumi-policy cannot know it during preview."""
+    try:
+        return props.get(key)
+    except Exception as exc:  # pulumi_policy.proxy.UnknownValueError; the module does not import it
+        if type(exc).__name__ == "UnknownValueError":
+            return UNKNOWN
+        raise
+
 
 class Resource(Protocol):
     """What a check reads of a resource (pulumi-policy's args and PolicyResource have it)."""
@@ -44,7 +62,10 @@ class Resource(Protocol):
 
 
 class StackResource(Resource, Protocol):
-    """A resource seen by a stack check, with its parent."""
+    """A resource seen by a stack check, with its URN and parent."""
+
+    @property
+    def urn(self) -> str: ...
 
     @property
     def parent(self) -> StackResource | None: ...
@@ -52,9 +73,10 @@ class StackResource(Resource, Protocol):
 
 @dataclass(frozen=True)
 class Violation:
-    """A violation of a stack check, with the resource it concerns."""
+    """A violation of a stack check: the resource's name and URN (the engine shows it), and why."""
 
     resource: str
+    urn: str
     message: str
 
 
@@ -82,9 +104,10 @@ def no_open_ingress(resources: Sequence[StackResource], config: Mapping[str, Any
         if r.resource_type != SEC_GROUP_RULE or r.props.get("direction") != "ingress":
             continue
         p = r.props
-        remotes = [p.get("remoteIpPrefix"), p.get("remoteGroupId"), p.get("remoteAddressGroupId")]
-        if p.get("remoteIpPrefix") not in ANYWHERE and any(remotes):
-            continue
+        prefix = _read(p, "remoteIpPrefix")
+        remotes = [prefix, _read(p, "remoteGroupId"), _read(p, "remoteAddressGroupId")]
+        if prefix not in ANYWHERE and any(x is not None for x in remotes):
+            continue  # a known prefix, or a group (known or not yet created): not "anywhere"
         group = r.parent if r.parent is not None and r.parent.resource_type == SEC_GROUP else None
         group_name = str(group.props.get("name", group.name)) if group is not None else ""
         if group_name.endswith(dmz_suffix) and _published(p, _setting(config, "publishedPorts")):
@@ -92,6 +115,7 @@ def no_open_ingress(resources: Sequence[StackResource], config: Mapping[str, Any
         out.append(
             Violation(
                 r.name,
+                r.urn,
                 f"ingress from anywhere ({p.get('protocol')} "
                 f"{p.get('portRangeMin')}-{p.get('portRangeMax')}) in "
                 f"{group_name or 'a group outside the DMZ'}; only the DMZ's "
@@ -101,14 +125,36 @@ def no_open_ingress(resources: Sequence[StackResource], config: Mapping[str, Any
     return out
 
 
-def instance_in_server_group(resource: Resource, config: Mapping[str, Any]) -> list[str]:
-    """Every instance is scheduled in a server group (anti-affinity spreads redundant hosts)."""
-    if resource.resource_type != INSTANCE:
-        return []
-    hints = resource.props.get("schedulerHints") or []
-    if any(h.get("group") for h in hints):
-        return []
-    return [f"instance {resource.name} is in no server group (schedulerHints.group)"]
+def _function(instance: StackResource) -> str:
+    metadata = _read(instance.props, "metadata")
+    if not isinstance(metadata, Mapping):
+        return ""
+    return str(metadata.get("egovinfra_functions", "")).split(",", 1)[0]
+
+
+def redundant_instances_spread(resources: Sequence[StackResource], config: Mapping[str, Any]) -> list[Violation]:
+    """Instances of a host function that has several in the stack each carry a server-group hint
+    (anti-affinity spreads them); a function with one instance needs no group."""
+    instances = [r for r in resources if r.resource_type == INSTANCE]
+    by_function: dict[str, list[StackResource]] = {}
+    for r in instances:
+        by_function.setdefault(_function(r), []).append(r)
+    out: list[Violation] = []
+    for function, members in sorted(by_function.items()):
+        if not function or len(members) < 2:
+            continue
+        for r in members:
+            hints = _read(r.props, "schedulerHints")
+            if hints is UNKNOWN or any(_read(h, "group") for h in hints or []):
+                continue
+            out.append(
+                Violation(
+                    r.name,
+                    r.urn,
+                    f"instance {r.name} is one of {len(members)} {function} instances and in no server group",
+                )
+            )
+    return out
 
 
 def data_volume_type(resource: Resource, config: Mapping[str, Any]) -> list[str]:
@@ -116,8 +162,8 @@ def data_volume_type(resource: Resource, config: Mapping[str, Any]) -> list[str]
     if resource.resource_type != VOLUME:
         return []
     wanted = _setting(config, "volumeType")
-    got = resource.props.get("volumeType")
-    if got == wanted:
+    got = _read(resource.props, "volumeType")
+    if got in (wanted, UNKNOWN):
         return []
     return [f"volume {resource.name} has type {got!r}, data volumes must be {wanted!r}"]
 
@@ -137,7 +183,9 @@ def vpnaas_strong_crypto(resource: Resource, config: Mapping[str, Any]) -> list[
         rules["ikeVersion"] = frozenset({"v2"})
     out: list[str] = []
     for key, allowed in rules.items():
-        value = p.get(key)
+        value = _read(p, key)
+        if value is UNKNOWN:
+            continue
         if value is None:
             out.append(f"{resource.name}: {key} is not set, so OpenStack uses {NEUTRON_DEFAULTS[key]!r}")
         elif value not in allowed:
@@ -147,4 +195,5 @@ def vpnaas_strong_crypto(resource: Resource, config: Mapping[str, Any]) -> list[
     return out
 
 
-RESOURCE_CHECKS = (instance_in_server_group, data_volume_type, vpnaas_strong_crypto)
+RESOURCE_CHECKS = (data_volume_type, vpnaas_strong_crypto)
+STACK_CHECKS = (no_open_ingress, redundant_instances_spread)

@@ -64,6 +64,7 @@ class PolicyResource:
     name: str
     props: dict[str, Any]
     parent: PolicyResource | None
+    urn: str = ""
 
 
 def policy_resources(preview: Preview) -> list[PolicyResource]:
@@ -75,18 +76,31 @@ def policy_resources(preview: Preview) -> list[PolicyResource]:
         if urn not in made:
             r = by_urn[urn]
             parent = make(r.parent) if r.parent in by_urn else None
-            made[urn] = PolicyResource(r.type, r.name, dict(r.inputs), parent)
+            made[urn] = PolicyResource(r.type, r.name, dict(r.inputs), parent, r.urn)
         return made[urn]
 
     return [make(r.urn) for r in preview.resources]
 
 
-@cache
-def policies() -> ModuleType:
-    """stacks/policy/policies.py, imported by path (the pack's __main__ is never imported)."""
-    spec = importlib.util.spec_from_file_location("egovinfra_policies", ROOT / "stacks" / "policy" / "policies.py")
+def _import(name: str, alias: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(alias, ROOT / "stacks" / "policy" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+@cache
+def policies() -> ModuleType:
+    """stacks/policy/policies.py, imported by path (the pack's __main__ is never imported)."""
+    module = _import("policies", "egovinfra_policies")
+    sys.modules.setdefault("policies", module)  # the name pack.py imports it by
+    return module
+
+
+@cache
+def pack() -> ModuleType:
+    """stacks/policy/pack.py: the policies as pulumi-policy objects (no analyzer started)."""
+    policies()
+    return _import("pack", "egovinfra_policy_pack")

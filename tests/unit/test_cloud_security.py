@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from egovinfra.cloud.audit import audit, group_rules, recorded_rule_key
+from egovinfra.cloud.audit import T_ADDRESS_GROUP, audit, group_rules, recorded_rule_keys
 from egovinfra.cloud.openstack.security import rule_key
-from egovinfra.cloud.preview import Recorded
+from egovinfra.cloud.preview import Preview, Recorded, run_preview
 from tests.support.cloud import default_plan, default_preview, with_resource
 
 GROUP = "openstack:networking/secGroup:SecGroup"
@@ -17,11 +17,32 @@ RULE = "openstack:networking/secGroupRule:SecGroupRule"
 def test_each_zone_group_holds_exactly_the_policy_rules(role: str) -> None:
     plan = default_plan()
     dc = next(d for d in plan.datacenters if d.role == role)
-    rules = group_rules(default_preview(role))
+    preview = default_preview(role)
+    rules = group_rules(preview)
+    groups = _address_groups(preview)
     by_zone = {sg.zone: sg.rules for sg in plan.policy.security_groups}
     for zone in dc.zones:
-        got = {recorded_rule_key(r) for r in rules[f"{dc.name}-{zone.name}"]}
+        got = {k for r in rules[f"{dc.name}-{zone.name}"] for k in recorded_rule_keys(r, groups)}
         assert got == {rule_key(r) for r in by_zone[zone.key]}, zone.key
+
+
+def _address_groups(preview: Preview) -> dict[str, Recorded]:
+    return {r.id: r for r in preview.of_type(T_ADDRESS_GROUP)}
+
+
+def test_rules_differing_only_by_remote_share_an_address_group() -> None:
+    preview = default_preview("primary")
+    dmz = group_rules(preview)["yde-dmz"]
+    dns = [r for r in dmz if r.inputs.get("protocol") == "udp" and r.inputs.get("portRangeMin") == 53]
+    assert len(dns) == 1  # one rule, where each site's LAN took a rule of its own
+    group = _address_groups(preview)[dns[0].inputs["remoteAddressGroupId"]]
+    assert len(group.inputs["addresses"]) == len(recorded_rule_keys(dns[0], _address_groups(preview))) > 1
+    assert "remoteIpPrefix" not in dns[0].inputs
+    # Without the extension, every remote is a rule of its own again, and still the Plan's.
+    plain = run_preview("primary", config={"addressGroups": False})
+    assert not plain.of_type(T_ADDRESS_GROUP)
+    assert audit(plain, default_plan(), default_plan().datacenter("yde")) == []
+    assert len(plain.of_type(RULE)) > len(preview.of_type(RULE))
 
 
 def test_every_group_drops_neutrons_default_rules() -> None:
@@ -32,7 +53,8 @@ def test_every_group_drops_neutrons_default_rules() -> None:
 
 def test_the_hub_admits_ike_from_the_wan_and_forwards_replication() -> None:
     plan = default_plan()
-    hub = {recorded_rule_key(r) for r in group_rules(default_preview("primary"))["yde-hub"]}
+    preview = default_preview("primary")
+    hub = {k for r in group_rules(preview)["yde-hub"] for k in recorded_rule_keys(r, _address_groups(preview))}
     keys = {(k.direction, k.protocol, k.port_min, k.remote_cidr) for k in hub}
     assert ("ingress", "udp", 500, plan.pools.wan) in keys
     assert ("ingress", "udp", 4500, plan.pools.wan) in keys

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from egovinfra.cloud.audit import audit
 from egovinfra.cloud.preview import run_preview
-from tests.support.cloud import default_plan, default_preview, with_inputs
+from tests.support.cloud import default_plan, default_preview, vpnaas_topology, with_inputs
 
 INSTANCE = "openstack:compute/instance:Instance"
 PORT = "openstack:networking/port:Port"
@@ -42,15 +44,21 @@ def test_a_port_address_not_in_the_plan_is_reported() -> None:
     ]
 
 
-def test_every_instance_is_in_an_anti_affinity_group_of_its_function() -> None:
+def test_server_groups_only_where_a_function_has_several_hosts(tmp_path: Path) -> None:
     preview = default_preview("primary")
-    groups = {f"servergroup-{g.name}-id": g for g in preview.of_type(GROUP)}
-    for instance in preview.of_type(INSTANCE):
-        (hint,) = instance.inputs["schedulerHints"]
-        group = groups[hint["group"]]
-        assert group.inputs["policies"] == "anti-affinity"
-        function = instance.inputs["metadata"]["egovinfra_functions"].split(",")[0]
-        assert group.name == f"yde-{function}"
+    assert preview.of_type(GROUP) == []  # one host per function: anti-affinity would mean nothing
+    assert all("schedulerHints" not in i.inputs for i in preview.of_type(INSTANCE))
+    topology = vpnaas_topology(tmp_path / "t")
+    text = (topology / "topology.yaml").read_text()
+    web = "      web: {zone: dmz, id: 10, roles: [groupware_web], description: groupware front end (HTTPS)}\n"
+    assert web in text
+    (topology / "topology.yaml").write_text(text.replace(web, web + web.replace("web:", "web2:").replace("10", "12")))
+    spread = run_preview("primary", str(topology))
+    (group,) = spread.of_type(GROUP)
+    assert (group.name, group.inputs["policies"]) == ("yde-groupware_web", "anti-affinity")
+    members = [i.name for i in spread.of_type(INSTANCE) if i.inputs.get("schedulerHints")]
+    assert sorted(members) == ["yde-web", "yde-web2"]
+    assert all(h["group"] == group.id for i in spread.of_type(INSTANCE) for h in i.inputs.get("schedulerHints", []))
 
 
 def test_database_and_file_storage_get_typed_volumes_attached() -> None:

@@ -61,9 +61,20 @@ def test_stacks_keeps_what_pulumi_config_set_added(tmp_path: Path) -> None:
             "egovinfra:datacenter": "yde",
             "egovinfra:flavor": "m2.large",
             "egovinfra:vpnPsk": {"secure": "AAABAKx"},
+            "egovinfra:topology": "",
+            "openstack:cloud": "yde",
+            "openstack:region": "RegionOne",
         },
     }
-    assert yaml.safe_load((out / "Pulumi.secondary.yaml").read_text()) == {"config": {"egovinfra:datacenter": "dla"}}
+    assert yaml.safe_load((out / "Pulumi.secondary.yaml").read_text()) == {
+        "config": {
+            "egovinfra:datacenter": "dla",
+            "egovinfra:peerStack": "organization/egovinfra/primary",
+            "egovinfra:topology": "",
+            "openstack:cloud": "dla",
+            "openstack:region": "RegionOne",
+        }
+    }
 
 
 def test_preview_lists_every_resource_of_both_datacenters() -> None:
@@ -86,6 +97,28 @@ def test_preview_table_ends_with_the_count() -> None:
     assert "dla-hub-eth0" in result.stdout
 
 
+def test_both_stacks_preview_from_their_own_stack_files() -> None:
+    for stack in ("primary", "secondary"):
+        result = _cli("preview", "--datacenter", stack, "--format", "json")
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        tags = {t for r in doc["resources"] if r["type"] == "networking.Network" for t in r["values"].get("tags", [])}
+        assert f"egovinfra-deployment=egovinfra/{stack}" in tags
+    # The secondary's file names the primary's stack: its hub admits the primary's address.
+    secondary = json.loads(_cli("preview", "--datacenter", "secondary", "--format", "json").stdout)
+    assert any(r["name"].endswith("peer-hub") for r in secondary["resources"])
+
+
+def test_preview_refuses_an_incomplete_stack_file(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((STACK_DIR / "Pulumi.yaml").read_text())
+    (project / "Pulumi.primary.yaml").write_text("config:\n  egovinfra:datacenter: yde\n")
+    result = _cli("preview", "--datacenter", "primary", "--stacks", str(project))
+    assert result.returncode == 2
+    assert "missing provider setting openstack:cloud" in result.stderr
+
+
 def test_preview_of_an_unknown_datacenter_exits_2_without_traceback() -> None:
     result = _cli("preview", "--datacenter", "tertiary")
     assert result.returncode == 2
@@ -103,6 +136,7 @@ def test_stack_outputs_land_in_the_inventory_and_stale_ones_are_refused(tmp_path
     assert result.returncode == 0, result.stderr
     merged = yaml.safe_load((inventory / "cloud-yde.yml").read_text())
     assert merged["all"]["hosts"]["yde-db"] == {"egovinfra_cloud_instance_id": "instance-yde-db-id"}
+    assert merged["all"]["vars"] == {"egovinfra_hub_public_address_yde": outputs["vpn"]["public_address"]}
     group = merged["all"]["children"]["dc_yde"]["vars"]
     assert group["egovinfra_vpn_public_address"] == outputs["vpn"]["public_address"]
     assert "wan_address" in result.stdout  # the floating IP differs from the Plan's WAN address

@@ -10,9 +10,14 @@ import pytest
 from egovinfra.cloud.audit import audit
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.preview import Preview, run_preview
+from egovinfra.cloud.program import tunnel_keys
+from egovinfra.cloud.settings import CloudSettings
 from egovinfra.cloud.summary import preview_rows
 from egovinfra.compile import Plan, compile_loaded
 from egovinfra.model import load_topology
+from egovinfra.pki.psk import ensure_psks, psk_path, psk_tunnels, read_psk
+from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.roles.pki import pki_vars
 from tests.support.cloud import vpnaas_topology, with_inputs
 
 IKE = "openstack:vpnaas/ikePolicy:IkePolicy"
@@ -88,6 +93,24 @@ def test_ikev1_is_reported(topology: Path) -> None:
     ]
 
 
-def test_vpnaas_without_a_key_is_refused(topology: Path) -> None:
-    with pytest.raises(CloudError, match="egovinfra:vpnPsk"):
-        run_preview("secondary", str(topology), config={"vpnPsk": None})
+def test_vpnaas_without_its_keys_is_refused(topology: Path, tmp_path: Path) -> None:
+    plan = _plan(topology)
+    settings = CloudSettings(datacenter="dla", pki_dir=str(tmp_path))
+    with pytest.raises(CloudError, match="run `egovinfra pki psk`"):
+        tunnel_keys(plan, plan.datacenter("dla"), settings)
+
+
+def test_each_tunnel_has_its_own_key_and_the_gateway_reads_the_same_file(topology: Path, tmp_path: Path) -> None:
+    plan = _plan(topology)
+    tunnels = psk_tunnels(plan)
+    hub = {c.name for c in plan.vpn.connections("dla-hub")}
+    assert set(tunnels) == hub  # every tunnel of the VPNaaS hub, and only those
+    assert ensure_psks(plan, tmp_path) == list(tunnels)
+    assert ensure_psks(plan, tmp_path) == []  # kept, never regenerated
+    keys = {t: read_psk(tmp_path, t) for t in tunnels}
+    assert len(set(keys.values())) == len(tunnels)
+    assert all((psk_path(tmp_path, t).stat().st_mode & 0o777) == 0o600 for t in tunnels)
+    # The pki role of a ministry's gateway reads <pki dir>/psk/<name> for exactly these names.
+    gateway = plan.host(plan.sites[0].gateway)
+    ctx = RenderContext(plan, "production")
+    assert {t["name"] for t in pki_vars(ctx, gateway)["pki_psk_tunnels"]} == {f"{plan.sites[0].name}_dla"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -49,12 +50,33 @@ def _mgmt_cidr(hosts: tuple[Host, ...]) -> str | None:
     return next(iter(nets), None)
 
 
+def _floating_ip(
+    name: str, port: openstack.networking.Port, pool: str, after: pulumi.Resource, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """A floating IP on `port`, associated once its subnet is on the router (`after`)."""
+    fip = openstack.networking.FloatingIp(
+        name, pool=pool, description=f"public address of {name}", opts=pulumi.ResourceOptions(parent=parent)
+    )
+    openstack.networking.FloatingIpAssociate(
+        name, floating_ip=fip.address, port_id=port.id, opts=pulumi.ResourceOptions(parent=parent, depends_on=[after])
+    )
+    return fip.address
+
+
 class DatacenterStack(pulumi.ComponentResource):
     """A datacenter of the Plan: networks, router, security groups, servers and the VPN end."""
 
     def __init__(
-        self, plan: Plan, dc: Datacenter, settings: CloudSettings, opts: pulumi.ResourceOptions | None = None
+        self,
+        plan: Plan,
+        dc: Datacenter,
+        settings: CloudSettings,
+        *,
+        psks: Mapping[str, pulumi.Input[str]],
+        peer_hub: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`psks`: VPNaaS keys by tunnel; `peer_hub`: the other hub's public address from its stack."""
         super().__init__(component_type("Datacenter"), logical(dc.name), None, opts)
         child = pulumi.ResourceOptions(parent=self)
         hosts = cloud_hosts(plan, dc)
@@ -70,7 +92,14 @@ class DatacenterStack(pulumi.ComponentResource):
         external = openstack.networking.get_network_output(name=settings.external_network)
         strongswan = dc.vpn_backend == "strongswan"
         router = DatacenterRouter(dc, external.id, zones, hub_routes=strongswan, opts=child)
-        security = SecurityPolicy(plan, dc, child)
+        security = SecurityPolicy(
+            plan,
+            dc,
+            address_groups=settings.address_groups,
+            operator_cidrs=settings.operator_cidrs,
+            peer_hub=peer_hub,
+            opts=child,
+        )
         servers = Servers(
             dc, hosts, zones=zones, management=management, security=security, settings=settings, opts=child
         )
@@ -88,8 +117,22 @@ class DatacenterStack(pulumi.ComponentResource):
             ).public_address
         else:
             public = VpnaasGateway(
-                plan, dc, router=router.router, zones=zones, psk=settings.vpn_psk, opts=child
+                plan,
+                dc,
+                router=router.router,
+                interfaces=list(router.interfaces.values()),
+                zones=zones,
+                psks=psks,
+                peer_hub=peer_hub,
+                opts=child,
             ).public_address
+        bastions = {
+            s.host.name: _floating_ip(
+                s.host.name, s.ports["eth0"], settings.external_network, router.interfaces[s.host.zone or ""], self
+            )
+            for s in servers.servers.values()
+            if "bastion" in s.host.roles and settings.operator_cidrs
+        }
         self.outputs: dict[str, Any] = {
             "datacenter": dc.name,
             "role": dc.role,
@@ -105,10 +148,12 @@ class DatacenterStack(pulumi.ComponentResource):
                 }
                 for name, s in servers.servers.items()
             },
+            "bastions": bastions,
+            "operator_cidrs": list(settings.operator_cidrs),
             "vpn": {
                 "backend": dc.vpn_backend,
                 "hub": dc.hub,
-                "public_address": public,
+                "public_address": dc.public_address or public,
                 "plan_wan_address": dc.wan.endpoint_address,
             },
         }

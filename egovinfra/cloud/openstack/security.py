@@ -55,6 +55,32 @@ def _description(rules: tuple[SgRule, ...]) -> str:
     return "; ".join(dict.fromkeys(r.description or r.flow for r in rules))[:255]  # Neutron's limit
 
 
+def hub_ike_rules(dc: Datacenter) -> tuple[SgRule, ...]:
+    """IKE and NAT-T both ways with every source the Plan gives the hub's peers."""
+    return tuple(
+        SgRule(direction, "udp", port, port, source, "", "IKE/NAT-T with the intranet's gateways and the other hub")
+        for source in dc.ike_sources
+        for port in IKE_PORTS
+        for direction in ("ingress", "egress")
+    )
+
+
+def bastion_rules(plan: Plan, cidrs: Iterable[str]) -> tuple[SgRule, ...]:
+    """The operators' way in: the Plan's management TCP services of the bastion, from `cidrs`."""
+    ports = dict.fromkeys(
+        p
+        for s in plan.services
+        if s.management and any("bastion" in plan.host(h).roles for h in s.hosts)
+        for p in s.ports
+        if p.protocol == "tcp"
+    )
+    return tuple(
+        SgRule("ingress", "tcp", p.first, p.last, cidr, "", "operators to the bastion's floating IP")
+        for p in ports
+        for cidr in cidrs
+    )
+
+
 def transit_rules(plan: Plan, dc: Datacenter) -> tuple[SgRule, ...]:
     """What the hub's port must let in because it forwards it: flows from this datacenter's
     zones to hosts elsewhere (the other datacenter), which the router sends through the hub.
@@ -88,33 +114,68 @@ def transit_rules(plan: Plan, dc: Datacenter) -> tuple[SgRule, ...]:
     return tuple(out)
 
 
-class SecurityPolicy(pulumi.ComponentResource):
-    """The security groups of one datacenter: one per zone from the policy, and the hub's own."""
+def compressed(rules: Iterable[SgRule]) -> dict[tuple[str, str, int | None, int | None], list[RuleKey]]:
+    """Unique rules by what Neutron matches besides the remote (direction, protocol, ports):
+    each entry with several remotes can be one rule on an address group."""
+    out: dict[tuple[str, str, int | None, int | None], list[RuleKey]] = {}
+    for key in unique_rules(rules):
+        out.setdefault((key.direction, key.protocol, key.port_min, key.port_max), []).append(key)
+    return out
 
-    def __init__(self, plan: Plan, dc: Datacenter, opts: pulumi.ResourceOptions | None = None) -> None:
+
+class SecurityPolicy(pulumi.ComponentResource):
+    """The security groups of one datacenter: one per zone from the policy, and the hub's own.
+
+    With `address_groups`, rules that differ only by their remote become one rule on a
+    Neutron address group (named after the rule, so a changed prefix list updates it in place).
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        dc: Datacenter,
+        *,
+        address_groups: bool,
+        operator_cidrs: tuple[str, ...] = (),
+        peer_hub: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`peer_hub`: the other hub's public address, read from its stack when the Plan has none."""
         name = logical(dc.name, "security")
         super().__init__(component_type("SecurityPolicy"), name, None, opts)
+        self._address_groups = address_groups
         self.zones: dict[str, openstack.networking.SecGroup] = {}
         for zone, rules in zone_rules(plan, dc).items():
             self.zones[zone] = self._group(
                 logical(dc.name, zone), f"zone {dc.name}/{zone}: rules compiled from the flows", rules
             )
-        ike = tuple(
-            SgRule(
-                direction,
-                "udp",
-                port,
-                port,
-                plan.pools.wan,
-                "",
-                "IKE/NAT-T with the intranet's gateways and the other hub",
-            )
-            for port in IKE_PORTS
-            for direction in ("ingress", "egress")
-        )
         self.hub = self._group(
-            logical(dc.name, "hub"), "the VPN hub: IKE on the WAN, forwarded flows", ike + transit_rules(plan, dc)
+            logical(dc.name, "hub"),
+            "the VPN hub: IKE/NAT-T with its peers' public addresses, forwarded flows",
+            hub_ike_rules(dc) + transit_rules(plan, dc),
         )
+        self.bastion = (
+            self._group(
+                logical(dc.name, "bastion"), "operators' SSH to the bastion", bastion_rules(plan, operator_cidrs)
+            )
+            if operator_cidrs
+            else None
+        )
+        if peer_hub is not None:
+            for port in IKE_PORTS:
+                for direction in ("ingress", "egress"):
+                    openstack.networking.SecGroupRule(
+                        logical(dc.name, "hub", direction, "udp", port, "peer-hub"),
+                        security_group_id=self.hub.id,
+                        direction=direction,
+                        ethertype="IPv4",
+                        protocol="udp",
+                        port_range_min=port,
+                        port_range_max=port,
+                        remote_ip_prefix=pulumi.Output.from_input(peer_hub).apply(lambda a: f"{a}/32"),
+                        description="IKE/NAT-T with the other hub (its stack's output)",
+                        opts=pulumi.ResourceOptions(parent=self.hub),
+                    )
         self.register_outputs({})
 
     def _group(self, name: str, description: str, rules: Iterable[SgRule]) -> openstack.networking.SecGroup:
@@ -126,17 +187,54 @@ class SecurityPolicy(pulumi.ComponentResource):
             stateful=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for key, same in unique_rules(rules).items():
-            openstack.networking.SecGroupRule(
-                logical(name, key.direction, key.protocol, key.port_min, key.port_max, key.remote_cidr),
-                security_group_id=group.id,
-                direction=key.direction,
-                ethertype="IPv4",
-                protocol=key.protocol,
-                port_range_min=key.port_min,
-                port_range_max=key.port_max,
-                remote_ip_prefix=key.remote_cidr,
-                description=_description(same),
-                opts=pulumi.ResourceOptions(parent=group),
-            )
+        rules = tuple(rules)
+        same = unique_rules(rules)
+        for match, keys in compressed(rules).items():
+            if self._address_groups and len(keys) > 1:
+                self._grouped_rule(group, name, match, keys, [r for k in keys for r in same[k]])
+                continue
+            for key in keys:
+                self._rule(
+                    group, logical(name, *match, key.remote_cidr), match, same[key], remote_ip_prefix=key.remote_cidr
+                )
         return group
+
+    def _grouped_rule(
+        self,
+        group: openstack.networking.SecGroup,
+        name: str,
+        match: tuple[str, str, int | None, int | None],
+        keys: list[RuleKey],
+        rules: list[SgRule],
+    ) -> None:
+        rule_name = logical(name, *match)
+        addresses = openstack.networking.AddressGroupV2(
+            rule_name,
+            name=rule_name,
+            addresses=sorted(k.remote_cidr for k in keys),
+            description=_description(tuple(rules)),
+            opts=pulumi.ResourceOptions(parent=group),
+        )
+        self._rule(group, rule_name, match, tuple(rules), remote_address_group_id=addresses.id)
+
+    def _rule(
+        self,
+        group: openstack.networking.SecGroup,
+        name: str,
+        match: tuple[str, str, int | None, int | None],
+        rules: tuple[SgRule, ...],
+        **remote: pulumi.Input[str],
+    ) -> None:
+        direction, protocol, port_min, port_max = match
+        openstack.networking.SecGroupRule(
+            name,
+            security_group_id=group.id,
+            direction=direction,
+            ethertype="IPv4",
+            protocol=protocol,
+            port_range_min=port_min,
+            port_range_max=port_max,
+            description=_description(rules),
+            opts=pulumi.ResourceOptions(parent=group),
+            **remote,
+        )

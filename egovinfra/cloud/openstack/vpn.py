@@ -4,12 +4,16 @@ strongswan (default): the hub is an instance converged by the ipsec role; Pulumi
 floating IP on its edge port. vpnaas: the router itself terminates the tunnels; the policies
 come from `egovinfra.compile.vpn.neutron` (the same mapping the tunnel check verifies), every
 value set explicitly because Neutron's defaults are IKEv1, SHA-1 and group 5. VPNaaS only
-knows pre-shared keys: the key is a Pulumi secret (`egovinfra:vpnPsk`), never in the Plan.
+knows pre-shared keys: one per site connection, a Pulumi secret read from the file the peer's
+strongSwan reads too (`egovinfra pki psk`), never in the Plan or a stack file.
+
+Neutron refuses endpoint groups and site connections on subnets not yet on the router
+(`SubnetIsNotConnectedToRouter`): both wait for the router interfaces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_openstack as openstack
@@ -41,7 +45,8 @@ class StrongswanHub(pulumi.ComponentResource):
             name,
             pool=external_network,
             description=f"IKE endpoint of {dc.hub}",
-            address=dc.wan.endpoint_address if pin_address else None,
+            # The topology's public address is requested as is; else the lab's WAN address if pinned.
+            address=dc.public_address or (dc.wan.endpoint_address if pin_address else None),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The edge subnet must be on the router before Neutron can associate the address.
@@ -72,16 +77,22 @@ class VpnaasGateway(pulumi.ComponentResource):
         dc: Datacenter,
         *,
         router: openstack.networking.Router,
+        interfaces: Sequence[pulumi.Resource],
         zones: Mapping[str, ZoneNetwork],
-        psk: pulumi.Input[str] | None,
+        psks: Mapping[str, pulumi.Input[str]],
+        peer_hub: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`psks`: the secret key of each tunnel of the hub, by tunnel name; `peer_hub`: the
+        other hub's public address read from its stack (None: the Plan's address)."""
         name = logical(dc.name, "vpn")
         super().__init__(component_type("VpnaasGateway"), name, None, opts)
-        if psk is None:
+        connections = plan.vpn.connections(dc.hub)
+        missing = [c.name for c in connections if c.name not in psks]
+        if missing:
             raise CloudError(
-                f"datacenter {dc.name} uses VPNaaS, which needs a pre-shared key: "
-                "pulumi config set --secret egovinfra:vpnPsk <key>"
+                f"datacenter {dc.name} uses VPNaaS, which needs a pre-shared key per tunnel; "
+                f"none for {', '.join(missing)}: run `egovinfra pki psk`"
             )
         nv = neutron_settings(plan, dc)
         child = pulumi.ResourceOptions(parent=self)
@@ -121,18 +132,29 @@ class VpnaasGateway(pulumi.ComponentResource):
         )
         # Neutron's local side is a list of subnets: the zones, which the Plan's supernet covers
         # (IKEv2 narrows the peers' proposed supernet to them).
+        self._attached = pulumi.ResourceOptions(parent=self, depends_on=list(interfaces))
         self.local = openstack.vpnaas.EndpointGroup(
             logical(dc.name, "local"),
             name=logical(dc.name, "local"),
             type="subnet",
             endpoints=[z.subnet.id for z in zones.values()],
-            opts=child,
+            opts=self._attached,
         )
-        self.connections = [self._connection(conn, nv, psk) for conn in plan.vpn.connections(dc.hub)]
+        self.connections = [
+            self._connection(
+                conn,
+                nv,
+                psks[conn.name],
+                peer_hub if peer_hub is not None and plan.vpn.tunnel(conn.name).kind == "datacenter" else None,
+            )
+            for conn in connections
+        ]
         self.public_address: pulumi.Output[str] = self.service.external_v4_ip
         self.register_outputs({"public_address": self.public_address})
 
-    def _connection(self, conn: Connection, nv: NeutronVpn, psk: pulumi.Input[str]) -> openstack.vpnaas.SiteConnection:
+    def _connection(
+        self, conn: Connection, nv: NeutronVpn, psk: pulumi.Input[str], peer_hub: pulumi.Input[str] | None
+    ) -> openstack.vpnaas.SiteConnection:
         child = pulumi.ResourceOptions(parent=self)
         peer = openstack.vpnaas.EndpointGroup(
             logical(conn.name, "peer"),
@@ -149,7 +171,7 @@ class VpnaasGateway(pulumi.ComponentResource):
             vpnservice_id=self.service.id,
             local_ep_group_id=self.local.id,
             peer_ep_group_id=peer.id,
-            peer_address=conn.remote_addr,
+            peer_address=conn.remote_addr if peer_hub is None else peer_hub,
             peer_id=conn.remote_id,
             local_id=conn.local_id,
             psk=psk,
@@ -160,5 +182,5 @@ class VpnaasGateway(pulumi.ComponentResource):
                     action=nv.dpd_action, interval=nv.dpd_interval, timeout=nv.dpd_timeout
                 )
             ],
-            opts=child,
+            opts=self._attached,
         )

@@ -59,6 +59,7 @@ class _Side:
     vendor: str
     address: str
     network: str
+    public: str = ""  # the address peers dial when it is not `address` (NAT in front)
 
 
 def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool, proposals: _Proposals) -> Connection:
@@ -80,7 +81,8 @@ def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool, 
         platform=local.platform,
         vendor=local.vendor,
         local_addr=local.address,
-        remote_addr=remote.address,
+        remote_addr=remote.public or remote.address,
+        public_addr=local.public,
         local_id=local.host.fqdn,
         remote_id=remote.host.fqdn,
         auth="psk" if psk else "pubkey",
@@ -95,17 +97,14 @@ def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool, 
 
 def _hub(plan: Plan, dc: Datacenter) -> _Side:
     platform: Platform = "vpnaas" if dc.vpn_backend == "vpnaas" else "strongswan"
-    return _Side(plan.host(dc.hub), platform, "", dc.wan.endpoint_address, dc.supernet)
+    return _Side(plan.host(dc.hub), platform, "", dc.wan.endpoint_address, dc.supernet, dc.public_address or "")
 
 
 def _site_tunnel(plan: Plan, site: Site, dc: Datacenter, proposals: _Proposals) -> Tunnel:
     name = f"{site.name}_{dc.name}"
     gateway = plan.host(site.gateway)
-    edge = (
-        _Side(gateway, "strongswan", "", site.wan.endpoint_address, site.lan)
-        if gateway.managed
-        else _Side(gateway, "vendor", site.edge, site.wan.endpoint_address, site.lan)
-    )
+    kind: tuple[Platform, str] = ("strongswan", "") if gateway.managed else ("vendor", site.edge)
+    edge = _Side(gateway, *kind, site.wan.endpoint_address, site.lan, site.public_address or "")
     hub = _hub(plan, dc)
     psk = dc.vpn_backend == "vpnaas"  # Neutron VPNaaS authenticates with pre-shared keys only
     return Tunnel(

@@ -28,9 +28,9 @@ def _identity_problems(a: Connection, b: Connection) -> list[str]:
                 f"{_label(one)} expects the peer identity {one.remote_id!r}, "
                 f"but {_label(other)} presents {other.local_id!r}"
             )
-        if one.remote_addr != other.local_addr:
+        if one.remote_addr != other.reached_at:
             out.append(
-                f"{_label(one)} expects the peer at {one.remote_addr}, but {_label(other)} is at {other.local_addr}"
+                f"{_label(one)} expects the peer at {one.remote_addr}, but {_label(other)} is at {other.reached_at}"
             )
     if a.auth != b.auth:
         out.append(f"{_label(a)} authenticates with {a.auth}, {_label(b)} with {b.auth}")

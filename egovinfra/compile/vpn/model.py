@@ -51,6 +51,12 @@ class Connection:
     dpd_delay: int  # seconds
     initiator: bool
     children: tuple[ChildSa, ...]
+    public_addr: str = ""  # where peers reach this end when NAT sits before local_addr ("": local_addr)
+
+    @property
+    def reached_at(self) -> str:
+        """The address peers dial: the public one behind NAT, else the WAN address."""
+        return self.public_addr or self.local_addr
 
 
 @dataclass(frozen=True, slots=True)

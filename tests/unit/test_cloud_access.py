@@ -1,0 +1,56 @@
+"""The way in for the first converge: the bastion's floating IP, the operators' keys through
+cloud-init, and an inventory that reaches every host through the bastion."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from egovinfra.cloud.outputs import cloud_inventory
+from egovinfra.cloud.preview import Preview, run_preview
+from tests.support.cloud import default_plan, default_preview
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnlyNotARealKey operator@example"
+OPERATORS = "198.51.100.0/28"
+
+
+@cache
+def _preview() -> Preview:
+    return run_preview("primary", config={"operatorCidrs": [OPERATORS], "operatorKeys": [KEY]})
+
+
+def test_the_bastion_gets_a_floating_ip_and_only_operators_reach_it() -> None:
+    preview = _preview()
+    associates = {r.name: r for r in preview.of_type("openstack:networking/floatingIpAssociate:FloatingIpAssociate")}
+    assert set(associates) == {"yde-hub", "yde-bastion"}
+    assert associates["yde-bastion"].options.depends_on == ("yde-mgmt",)
+    group = preview.named("openstack:networking/secGroup:SecGroup", "yde-bastion")
+    rules = [
+        r.inputs for r in preview.of_type("openstack:networking/secGroupRule:SecGroupRule") if r.parent == group.urn
+    ]
+    assert [(r["protocol"], r["portRangeMin"], r["remoteIpPrefix"]) for r in rules] == [("tcp", 22.0, OPERATORS)]
+    port = preview.named("openstack:networking/port:Port", "yde-bastion-eth0")
+    assert group.id in port.inputs["securityGroupIds"]
+
+
+def test_every_instance_gets_the_operators_keys() -> None:
+    for instance in _preview().of_type("openstack:compute/instance:Instance"):
+        data = instance.inputs["userData"]
+        assert data.startswith("#cloud-config\n") and KEY in data, instance.name
+
+
+def test_the_inventory_reaches_every_host_through_the_bastion() -> None:
+    outputs = _preview().outputs
+    merged = cloud_inventory(default_plan(), outputs).data["all"]["hosts"]
+    bastion = outputs["bastions"]["yde-bastion"]
+    assert merged["yde-bastion"]["ansible_host"] == bastion
+    assert merged["yde-bastion"]["common_ssh_allow_extra"] == [OPERATORS]
+    others = [h for h in merged if h != "yde-bastion"]
+    assert others and all(
+        merged[h]["ansible_ssh_common_args"] == f"-o ProxyJump={{{{ ansible_user }}}}@{bastion}" for h in others
+    )
+
+
+def test_without_operators_there_is_no_way_in_to_open() -> None:
+    preview = default_preview("primary")
+    assert preview.outputs["bastions"] == {}
+    assert all("userData" not in i.inputs for i in preview.of_type("openstack:compute/instance:Instance"))
