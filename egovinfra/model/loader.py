@@ -141,8 +141,8 @@ def load_topology(path: Path | None = None) -> LoadedTopology:
     try:
         topo = Topology.model_validate(data)
     except ValidationError as exc:
-        found = problems_from_validation(exc, Topology, data)
-        raise smap.resolve_all(TopologyError(file_problems + found)) from None
+        found, omitted = problems_from_validation(exc, Topology, data)
+        raise smap.resolve_all(TopologyError(file_problems + found, omitted)) from None
     if file_problems:
         raise TopologyError(file_problems)
     problems = ProblemList()

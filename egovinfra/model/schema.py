@@ -224,7 +224,7 @@ class Replication(Model):
 # topology may raise each limit up to its ceiling, which keeps even a raised load bounded.
 LIMIT_DEFAULTS = {
     "file_bytes": 4 << 20,
-    "nodes": 1_000_000,
+    "nodes": 200_000,
     "depth": 32,
     "sites": 20_000,
     "hosts": 2_000,

@@ -59,6 +59,10 @@ def _path(stack: list[_Open]) -> tuple[str | int, ...]:
     return tuple(path)
 
 
+_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def check_shape(text: str, limits: FileLimits) -> None:
     """Raise ShapeError at the first event that takes `text` past `limits.nodes` or `limits.depth`.
 
@@ -67,8 +71,22 @@ def check_shape(text: str, limits: FileLimits) -> None:
     anchors: dict[str, tuple[int, int]] = {}  # anchor → (nodes, height) of the node it names
     stack: list[_Open] = []
     nodes = 0
+    # One pass over up to a million events: a dispatch on the exact type, the cheapest test.
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-        if isinstance(event, yaml.CollectionEndEvent) and stack:
+        kind = type(event)
+        if type(event) is yaml.ScalarEvent:
+            nodes += 1
+            reached = len(stack) + 1
+            if event.anchor is not None:
+                anchors[event.anchor] = (1, 0)
+        elif type(event) is yaml.AliasEvent:
+            size, height = anchors.get(event.anchor or "", (1, 0))  # an unknown anchor: the composer reports it
+            nodes += size
+            reached = len(stack) + 1 + height
+        elif kind in _STARTS:
+            nodes += 1
+            reached = len(stack) + 1
+        elif kind in _ENDS and stack:
             done = stack.pop()
             if done.anchor is not None:
                 anchors[done.anchor] = (nodes - done.nodes_before, done.deepest - len(stack) - 1)
@@ -76,27 +94,23 @@ def check_shape(text: str, limits: FileLimits) -> None:
                 stack[-1].deepest = max(stack[-1].deepest, done.deepest)
                 stack[-1].children += 1
             continue
-        if not isinstance(event, yaml.NodeEvent):
+        else:
             continue
-        size, height = (1, 0)
-        if isinstance(event, yaml.AliasEvent):
-            size, height = anchors.get(event.anchor or "", (1, 0))  # an unknown anchor: the composer reports it
-        nodes += size
-        reached = len(stack) + 1 + height
-        line = event.start_mark.line + 1 if event.start_mark else 1
-        if nodes > limits.nodes:
-            raise ShapeError("nodes", f"more than {limits.nodes:,} YAML nodes, aliases expanded", line, _path(stack))
-        if reached > limits.depth:
-            raise ShapeError("depth", f"nested deeper than {limits.depth} levels", line, _path(stack))
-        if stack:
-            stack[-1].deepest = max(stack[-1].deepest, reached)
+        if nodes > limits.nodes or reached > limits.depth:
+            raise _crossed(event, nodes, limits, stack)
         if isinstance(event, yaml.CollectionStartEvent):
-            stack.append(_Open(event.anchor, nodes - 1, reached, isinstance(event, yaml.MappingStartEvent)))
-            continue
-        if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
-            anchors[event.anchor] = (1, 0)
-        if stack:
+            stack.append(_Open(event.anchor, nodes - 1, reached, kind is yaml.MappingStartEvent))
+        elif stack:
             parent = stack[-1]
-            if parent.mapping and parent.children % 2 == 0:
-                parent.key = event.value if isinstance(event, yaml.ScalarEvent) else "*" + str(event.anchor)
+            parent.deepest = max(parent.deepest, reached)
+            if parent.mapping and not parent.children % 2:  # a key: remembered to name its value's path
+                parent.key = event.value if isinstance(event, yaml.ScalarEvent) else "*alias"
             parent.children += 1
+
+
+def _crossed(event: yaml.Event, nodes: int, limits: FileLimits, stack: list[_Open]) -> ShapeError:
+    """The error for the event that went past a limit."""
+    line = event.start_mark.line + 1 if event.start_mark else 1
+    if nodes > limits.nodes:
+        return ShapeError("nodes", f"more than {limits.nodes:,} YAML nodes, aliases expanded", line, _path(stack))
+    return ShapeError("depth", f"nested deeper than {limits.depth} levels", line, _path(stack))

@@ -48,7 +48,7 @@ class SourceMap:
 
     def resolve_all(self, error: TopologyError) -> TopologyError:
         """Locate every problem of an error."""
-        return TopologyError([self.resolve(p) for p in error.problems])
+        return TopologyError([self.resolve(p) for p in error.problems], error.omitted)
 
 
 def _plain(node: yaml.Node, path: YamlPath, file: str, smap: SourceMap) -> Any:
