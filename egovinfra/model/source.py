@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from egovinfra.bounded import FileRefused, read_bounded
 from egovinfra.model.limits import raise_hint
 from egovinfra.model.problems import Problem, TopologyError, YamlPath
 from egovinfra.model.shape import FileLimits, ShapeError, check_shape
@@ -118,21 +117,15 @@ class _Loader(yaml.CSafeLoader):
 _LOADER = _Loader("")
 
 
-def _read_bounded(file: Path, display: str, base: YamlPath, limits: FileLimits) -> bytes:
-    """The bytes of a regular file no larger than `limits.bytes` (a device or FIFO could be endless)."""
+def _read(file: Path, display: str, base: YamlPath, limits: FileLimits) -> bytes:
+    """The file's bytes, or a located problem: unreadable, not a regular file, too large."""
     try:
-        # Non-blocking, so that opening a FIFO returns at once and is refused below.
-        with open(os.open(file, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise TopologyError([Problem(base, "not a regular file", "a topology file is YAML text", display, 1)])
-            raw = handle.read(limits.bytes + 1)
+        return read_bounded(file, limits.bytes)
+    except FileRefused as exc:
+        hint = _raise_hint("file_bytes", base) if exc.reason == "size" else "a topology file is YAML text"
+        raise TopologyError([Problem(base, str(exc), hint, display, 1)]) from None
     except OSError as exc:
         raise TopologyError([Problem(base, f"cannot read file: {exc.strerror}", file=display, line=1)]) from None
-    if len(raw) > limits.bytes:
-        raise TopologyError(
-            [Problem(base, f"larger than {limits.bytes:,} bytes", _raise_hint("file_bytes", base), display, 1)]
-        )
-    return raw
 
 
 def _raise_hint(limit: str, base: YamlPath) -> str:
@@ -149,7 +142,7 @@ def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap, limits:
     becomes a located Problem, found before the file costs more than its limits allow.
     Anchors and aliases work; merge keys (`<<`) are not part of the format.
     """
-    raw = _read_bounded(file, display, base, limits)
+    raw = _read(file, display, base, limits)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

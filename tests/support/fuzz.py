@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ DEFAULT_BASE = ROOT / "topology" / "cameroon"
 TIME_BOUND_S = 10.0  # per command; a run takes 0.05-1 s even on a loaded machine
 MEMORY_BOUND_MIB = 300  # peak resident memory of one command, measured in the child process
 ADDRESS_SPACE = 1 << 30  # the child's hard limit: a blow-up ends there, not in the machine's memory
+IN_PROCESS_ADDRESS_SPACE = 6 << 30  # the same guard for the in-process runs (a soft limit, restored after)
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,18 @@ def check_input(
     return problems
 
 
+@contextlib.contextmanager
+def _memory_guard() -> Iterator[None]:
+    """A soft address-space limit on this process: a regression ends in MemoryError (a finding)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = IN_PROCESS_ADDRESS_SPACE if hard == resource.RLIM_INFINITY else min(hard, IN_PROCESS_ADDRESS_SPACE)
+    resource.setrlimit(resource.RLIMIT_AS, (min(wanted, soft) if soft != resource.RLIM_INFINITY else wanted, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def fuzz(
     seed: int,
     inputs: int,
@@ -211,7 +225,7 @@ def fuzz(
     rng = random.Random(seed)
     report = Report(seed)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="egov-fuzz-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="egov-fuzz-") as tmp, _memory_guard():
         for index in range(inputs):
             files, mutations = mutated(corpus, rng)
             folder = Path(tmp) / f"in{index}"

@@ -74,7 +74,7 @@ def _dump(value: Any) -> bytes:
     return yaml.safe_dump(value, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
-def _paths(root: Any, cap: int = 5000) -> list[tuple[Any, ...]]:
+def paths_in(root: Any, cap: int = 5000) -> list[tuple[Any, ...]]:
     """Paths into a parsed document, the root excluded; at most `cap` (aliases can make it endless)."""
     found: list[tuple[Any, ...]] = []
     todo: list[tuple[tuple[Any, ...], Any]] = [((), root)]
@@ -87,7 +87,7 @@ def _paths(root: Any, cap: int = 5000) -> list[tuple[Any, ...]]:
     return found
 
 
-def _parent(root: Any, path: tuple[Any, ...]) -> Any:
+def parent_of(root: Any, path: tuple[Any, ...]) -> Any:
     for part in path[:-1]:
         root = root[part]
     return root
@@ -104,7 +104,7 @@ def _structured(
             data = _load(files[name])
         except _UNREADABLE:
             continue
-        paths = [p for p in _paths(data) if wanted(_parent(data, p)[p[-1]])]
+        paths = [p for p in paths_in(data) if wanted(parent_of(data, p)[p[-1]])]
         if paths:
             return name, data, rng.choice(paths)
     return None
@@ -117,7 +117,7 @@ def retype(files: Files, rng: random.Random) -> str:
         return "retype: nothing to change"
     name, data, path = found
     value = rng.choice(ODD_VALUES)
-    _parent(data, path)[path[-1]] = value
+    parent_of(data, path)[path[-1]] = value
     files[name] = _dump(data)
     return f"retype {name}:{list(path)} = {value!r:.40}"
 
@@ -128,7 +128,7 @@ def remove_key(files: Files, rng: random.Random) -> str:
     if found is None:
         return "remove: nothing to remove"
     name, data, path = found
-    del _parent(data, path)[path[-1]]
+    del parent_of(data, path)[path[-1]]
     files[name] = _dump(data)
     return f"remove {name}:{list(path)}"
 
@@ -139,7 +139,7 @@ def rename_key(files: Files, rng: random.Random) -> str:
     if found is None:
         return "rename: nothing to rename"
     name, data, path = found
-    parent = _parent(data, path)
+    parent = parent_of(data, path)
     if not isinstance(parent, dict):
         return "rename: not a mapping key"
     new = rng.choice((f"{path[-1]}x", str(path[-1]).upper(), 7, True, None, 1.5, "é", "a\x1bb", "-", "x" * 300))
@@ -155,12 +155,12 @@ def swap_reference(files: Files, rng: random.Random) -> str:
         return "swap: nothing to swap"
     name, data, path = found
     strings = [
-        str(part) for other in files.values() for p in _paths(_safe(other)) for part in p if isinstance(part, str)
+        str(part) for other in files.values() for p in paths_in(_safe(other)) for part in p if isinstance(part, str)
     ]
     if not strings:
         return "swap: no names"
     value = rng.choice(strings)
-    _parent(data, path)[path[-1]] = value if rng.random() < 0.7 else [value]
+    parent_of(data, path)[path[-1]] = value if rng.random() < 0.7 else [value]
     files[name] = _dump(data)
     return f"swap {name}:{list(path)} = {value!r}"
 
@@ -185,7 +185,7 @@ def duplicate_entry(files: Files, rng: random.Random) -> str:
     if found is None:
         return "duplicate: nothing to copy"
     name, data, path = found
-    parent = _parent(data, path)
+    parent = parent_of(data, path)
     if isinstance(parent, dict):
         parent[f"{path[-1]}-2"] = parent[path[-1]]
     else:
@@ -200,9 +200,9 @@ def nudge_number(files: Files, rng: random.Random) -> str:
     if found is None:
         return "nudge: nothing to nudge"
     name, data, path = found
-    value = _parent(data, path)[path[-1]]
+    value = parent_of(data, path)[path[-1]]
     new = rng.choice((value + 1, value - 1, 0, -value, value * 2**40))
-    _parent(data, path)[path[-1]] = new
+    parent_of(data, path)[path[-1]] = new
     files[name] = _dump(data)
     return f"nudge {name}:{list(path)} {value} -> {new}"
 
