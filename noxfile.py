@@ -45,6 +45,16 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: scripts that print figures (never timing assertions)."""
     session.run("python", "benchmarks/render.py", *session.posargs)
+    session.run("python", "benchmarks/hostile_input.py")
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The long fuzzing run: mutated topologies through validate and render (docs/topology-limits.md).
+
+    `nox -s fuzz -- --inputs 20000 --seed 7` for another run; it fails on any finding.
+    """
+    session.run("python", "-m", "tests.support.fuzz", *(session.posargs or ["--inputs", "5000", "--seed", "1"]))
 
 
 @nox.session

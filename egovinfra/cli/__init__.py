@@ -82,7 +82,10 @@ def report(error: EgovinfraError) -> None:
     if isinstance(error, TopologyError):
         for problem in error.problems:
             _err.print(problem.format(), markup=False)
-        _err.print(f"{len(error.problems)} problem(s) found; nothing was written.", style="bold red")
+        if error.omitted:
+            _err.print(f"... and {error.omitted:,} more, not shown", markup=False)
+        found = len(error.problems) + error.omitted
+        _err.print(f"{found:,} problem(s) found; nothing was written.", style="bold red")
     else:
         _err.print(f"error: {error}", markup=False)
 

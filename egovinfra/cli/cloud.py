@@ -14,6 +14,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from egovinfra.bounded import FileRefused, read_bounded
 from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import Format, TopologyArg, load_plan
 from egovinfra.errors import EgovinfraError
@@ -143,6 +144,24 @@ def stacks(
         out.print(f"wrote {target}")
 
 
+# `pulumi stack output --json` of a datacenter stack is a few KB a host.
+MAX_OUTPUTS_BYTES = 16 << 20
+
+
+def read_stack_outputs(file: Path) -> Any:
+    """The JSON document in `file`: a regular file of at most MAX_OUTPUTS_BYTES, or an error to print."""
+    try:
+        return json.loads(read_bounded(file, MAX_OUTPUTS_BYTES))
+    except OSError as exc:
+        raise EgovinfraError(f"{file}: cannot read the stack outputs ({exc.strerror})") from None
+    except FileRefused as exc:
+        raise EgovinfraError(f"{file}: cannot read the stack outputs ({exc})") from None
+    except ValueError as exc:  # not JSON, not UTF-8 (both ValueErrors)
+        raise EgovinfraError(f"{file}: the stack outputs are not JSON ({exc})") from None
+    except RecursionError:
+        raise EgovinfraError(f"{file}: the stack outputs are not JSON (nested too deeply)") from None
+
+
 @app.command("stack-outputs")
 def stack_outputs(
     files: Annotated[list[Path], typer.Argument(help="`pulumi stack output --json` of each datacenter stack")],
@@ -162,11 +181,7 @@ def stack_outputs(
     if not (inventory_dir / "hosts.yml").exists():
         raise EgovinfraError(f"{inventory_dir}: no hosts.yml; run `egovinfra inventory --out {inventory_dir}` first")
     for file in files:
-        try:
-            data = json.loads(file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise EgovinfraError(f"{file}: cannot read the stack outputs ({exc})") from None
-        merged = cloud_inventory(plan, data)
+        merged = cloud_inventory(plan, read_stack_outputs(file))
         header = HEADER.replace("egovinfra stacks", "egovinfra stack-outputs").splitlines()[0] + "\n"
         body = yaml.safe_dump(merged.data, sort_keys=True, default_flow_style=False)
         target = inventory_dir / f"cloud-{merged.datacenter}.yml"

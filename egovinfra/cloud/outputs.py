@@ -28,40 +28,50 @@ class CloudInventory:
     notes: tuple[str, ...]
 
 
-def _get(data: Mapping[str, Any], key: str, where: str) -> Any:
+_KINDS: dict[type, str] = {str: "a string", list: "a list", Mapping: "an object"}
+
+
+def _get(data: Mapping[str, Any], key: str, where: str, kind: type = object) -> Any:
+    """`data[key]`, checked to be of `kind`: the file is input, not trusted to be Pulumi's."""
     if not isinstance(data, Mapping) or key not in data:
         raise CloudError(
             f"stack outputs: {where}{key} is missing (is this `pulumi stack output --json` "
             "of a stacks/datacenter stack?)"
         )
-    return data[key]
+    value = data[key]
+    if not isinstance(value, kind):
+        raise CloudError(f"stack outputs: {where}{key} should be {_KINDS[kind]}, not {type(value).__name__}")
+    return value
 
 
 def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
     """Check `outputs` against `plan` and turn them into inventory variables."""
-    name = _get(outputs, "datacenter", "")
+    name = _get(outputs, "datacenter", "", str)
     try:
         dc = plan.datacenter(name)
     except KeyError:
         raise CloudError(f"stack outputs: datacenter {name!r} is not in the topology {plan.name}") from None
     problems: list[str] = []
     hosts: dict[str, dict[str, Any]] = {}
-    for host_name, facts in sorted(_get(outputs, "hosts", "").items()):
+    for host_name, facts in sorted(_get(outputs, "hosts", "", Mapping).items()):
         try:
             host = plan.host(host_name)
         except KeyError:
             problems.append(f"{host_name}: in the stack but not in the Plan")
             continue
         planned = {i.name: i.ip for i in host.interfaces}
-        for iface, addresses in sorted(_get(facts, "ports", f"hosts.{host_name}.").items()):
-            if list(addresses) != [planned.get(iface)]:
+        for iface, addresses in sorted(_get(facts, "ports", f"hosts.{host_name}.", Mapping).items()):
+            if not isinstance(addresses, list) or addresses != [planned.get(iface)]:
                 problems.append(f"{host_name} {iface}: the cloud gave {addresses}, the Plan says {planned.get(iface)}")
-        hosts[host_name] = {"egovinfra_cloud_instance_id": _get(facts, "instance_id", f"hosts.{host_name}.")}
-    bastions: dict[str, str] = dict(outputs.get("bastions") or {})
+        hosts[host_name] = {"egovinfra_cloud_instance_id": _get(facts, "instance_id", f"hosts.{host_name}.", str)}
+    bastions = {
+        str(k): str(v) for k, v in (_get(outputs, "bastions", "", Mapping) if "bastions" in outputs else {}).items()
+    }
     for bastion, address in sorted(bastions.items()):
         if bastion in hosts:
             hosts[bastion].update(
-                ansible_host=address, common_ssh_allow_extra=list(outputs.get("operator_cidrs") or [])
+                ansible_host=address,
+                common_ssh_allow_extra=[str(c) for c in (outputs.get("operator_cidrs") or []) if isinstance(c, str)],
             )
     jump = next(iter(sorted(bastions.values())), None)
     if jump is not None:
@@ -73,7 +83,7 @@ def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
             "stack outputs disagree with the Plan (run `pulumi up` or render again):\n  " + "\n  ".join(problems)
         )
     vpn = _get(outputs, "vpn", "")
-    public = _get(vpn, "public_address", "vpn.")
+    public = _get(vpn, "public_address", "vpn.", str)
     notes = []
     if public != dc.wan.endpoint_address:
         notes.append(

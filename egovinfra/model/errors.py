@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from egovinfra.model.problems import Problem, YamlPath
+from egovinfra.model.problems import MAX_REPORTED, Problem, YamlPath
 
 _TYPE_NAMES = {
     "int_type": "an integer",
@@ -110,19 +110,24 @@ def _message(err: ErrorDetails, root: type[BaseModel], path: YamlPath) -> tuple[
     return str(err["msg"]), ""
 
 
-def problems_from_validation(error: ValidationError, root: type[BaseModel], data: Any) -> list[Problem]:
-    """One problem per distinct path; union alternatives are merged into one message."""
+def problems_from_validation(error: ValidationError, root: type[BaseModel], data: Any) -> tuple[list[Problem], int]:
+    """One problem per distinct path, union alternatives merged into one message; at most
+    MAX_REPORTED of them, in the input's order, and how many more paths had problems."""
     by_path: dict[YamlPath, tuple[list[str], str]] = {}
-    for err in error.errors():
+    omitted: set[YamlPath] = set()
+    for err in error.errors(include_url=False):
         loc = err["loc"]
         path = _real_path(loc, data)
         if "[key]" in loc:
             key = loc[loc.index("[key]") - 1]
             path = (*path, key) if not path or path[-1] != key else path
+        if path not in by_path and len(by_path) >= MAX_REPORTED:
+            omitted.add(path)
+            continue
         message, hint = _message(err, root, path)
         messages, old_hint = by_path.setdefault(path, ([], hint))
         if message not in messages:
             messages.append(message)
         if hint and not old_hint:
             by_path[path] = (messages, hint)
-    return [Problem(path, " or ".join(msgs), hint) for path, (msgs, hint) in by_path.items()]
+    return [Problem(path, " or ".join(msgs), hint) for path, (msgs, hint) in by_path.items()], len(omitted)

@@ -10,6 +10,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from egovinfra.model.errors import problems_from_validation
+from egovinfra.model.limits import (
+    DEFAULT_FILE_LIMITS,
+    count_problems,
+    file_limits,
+    limits_in_force,
+    raise_hint,
+)
 from egovinfra.model.problems import Problem, ProblemList, TopologyError
 from egovinfra.model.references import check_references
 from egovinfra.model.schema import Topology
@@ -53,7 +60,7 @@ def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem
     main = path / TOPOLOGY_FILE if path.is_dir() else path
     if path.is_dir() and not main.is_file():
         raise TopologyError([Problem((), f"folder has no {TOPOLOGY_FILE}", "", _display(path))])
-    data = read_yaml(main, _display(main), (), smap)
+    data = read_yaml(main, _display(main), (), smap, DEFAULT_FILE_LIMITS)
     if data is None:
         raise TopologyError(
             [Problem((), "empty topology", "start from topology/cameroon/topology.yaml", _display(main), 1)]
@@ -69,7 +76,8 @@ def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem
     merged = dict(sites or {})
     # Resolved once: resolving each of thousands of site files costs a syscall per component.
     shown_dir = _display(site_dir)
-    for file_name in sorted(entry.name for entry in os.scandir(site_dir) if entry.name.endswith(".yaml")):
+    limits = limits_in_force(data)
+    for file_name in _site_files(site_dir, shown_dir, len(merged), limits.sites):
         file = site_dir / file_name
         name = file_name.removesuffix(".yaml")
         shown = f"{shown_dir}/{file_name}"
@@ -96,7 +104,7 @@ def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem
             )
             continue
         try:
-            site = read_yaml(file, shown, ("sites", name), smap)
+            site = read_yaml(file, shown, ("sites", name), smap, file_limits(limits))
         except TopologyError as exc:
             problems.extend(exc.problems)
             continue
@@ -107,16 +115,34 @@ def _read_raw(path: Path, smap: SourceMap) -> tuple[dict[str, Any], list[Problem
     return {**data, "sites": merged}, problems
 
 
+def _site_files(site_dir: Path, shown_dir: str, inline: int, limit: int) -> list[str]:
+    """The names of the site files, sorted; going past the limit of sites is an error before any is read."""
+    names: list[str] = []
+    with os.scandir(site_dir) as entries:
+        for entry in entries:
+            if not entry.name.endswith(".yaml"):
+                continue
+            names.append(entry.name)
+            if inline + len(names) > limit:  # the listing stops here: a folder may hold millions
+                message = f"more than {limit:,} sites ({TOPOLOGY_FILE} and this folder together)"
+                raise TopologyError([Problem(("sites",), message, raise_hint("sites"), shown_dir)])
+    return sorted(names)
+
+
 def load_topology(path: Path | None = None) -> LoadedTopology:
     """Read, validate and cross-check a topology. Raises TopologyError with every problem located."""
     origin = path if path is not None else default_topology_path()
     smap = SourceMap()
     data, file_problems = _read_raw(origin, smap)
+    # Counted before validation: a topology past its limits is not worth validating.
+    counted = count_problems(data, limits_in_force(data))
+    if counted:
+        raise smap.resolve_all(TopologyError(file_problems + counted))
     try:
         topo = Topology.model_validate(data)
     except ValidationError as exc:
-        found = problems_from_validation(exc, Topology, data)
-        raise smap.resolve_all(TopologyError(file_problems + found)) from None
+        found, omitted = problems_from_validation(exc, Topology, data)
+        raise smap.resolve_all(TopologyError(file_problems + found, omitted)) from None
     if file_problems:
         raise TopologyError(file_problems)
     problems = ProblemList()

@@ -8,6 +8,10 @@ from egovinfra.errors import EgovinfraError
 
 YamlPath = tuple[str | int, ...]
 
+# Problems kept for a report. A hostile file within its limits can still hold a problem per
+# node (500,000 items of the wrong type); keeping and printing them all cost GBs and minutes.
+MAX_REPORTED = 1_000
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -41,10 +45,12 @@ class Problem:
 
 
 class TopologyError(EgovinfraError):
-    """Raised with every problem found in one stage; never raised empty."""
+    """Raised with every problem found in one stage (up to MAX_REPORTED; `omitted` counts the rest)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.dotted_path(), p.message))
+    def __init__(self, problems: list[Problem], omitted: int = 0) -> None:
+        ordered = sorted(problems, key=lambda p: (p.file, p.line, p.dotted_path(), p.message))
+        self.problems = ordered[:MAX_REPORTED]
+        self.omitted = omitted + len(ordered) - len(self.problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
 

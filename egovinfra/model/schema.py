@@ -233,6 +233,42 @@ class Replication(Model):
     mode: Literal["synchronous", "asynchronous"] = "asynchronous"
 
 
+# Defaults fit a national deployment (16,000 sites, a file per site) with room to spare; a
+# topology may raise each limit up to its ceiling, which keeps even a raised load bounded.
+LIMIT_DEFAULTS = {
+    "file_bytes": 4 << 20,
+    "nodes": 200_000,
+    "depth": 32,
+    "sites": 20_000,
+    "hosts": 2_000,
+    "flows": 2_000,
+}
+# The depth ceiling keeps reading and validation far from Python's recursion limit (1,000).
+LIMIT_CEILINGS = {
+    "file_bytes": 64 << 20,
+    "nodes": 16_000_000,
+    "depth": 100,
+    "sites": 200_000,
+    "hosts": 20_000,
+    "flows": 20_000,
+}
+
+
+def _limit(name: str, description: str) -> int:
+    return Field(LIMIT_DEFAULTS[name], ge=1, le=LIMIT_CEILINGS[name], description=description)
+
+
+class Limits(Model):
+    """What loading accepts, so that no input can take unbounded time or memory (docs/topology-limits.md)."""
+
+    file_bytes: int = _limit("file_bytes", "size of each site file, bytes")
+    nodes: int = _limit("nodes", "YAML nodes in each site file, aliases expanded")
+    depth: int = _limit("depth", "nesting depth of each site file")
+    sites: int = _limit("sites", "ministry sites, in topology.yaml and sites/ together")
+    hosts: int = _limit("hosts", "datacenter hosts, all datacenters together")
+    flows: int = _limit("flows", "flows")
+
+
 class Topology(Model):
     """A whole deployment: `topology.yaml` merged with `sites/*.yaml`."""
 
@@ -246,3 +282,4 @@ class Topology(Model):
     services: dict[DnsLabel, Service] = {}
     flows: dict[DnsLabel, Flow] = {}
     replication: Replication = Replication()
+    limits: Limits = Field(Limits(), description="limits of loading; topology.yaml itself is read under the defaults")

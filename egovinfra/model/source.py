@@ -8,7 +8,10 @@ from typing import Any
 
 import yaml
 
+from egovinfra.bounded import FileRefused, read_bounded
+from egovinfra.model.limits import raise_hint
 from egovinfra.model.problems import Problem, TopologyError, YamlPath
+from egovinfra.model.shape import FileLimits, ShapeError, check_shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,7 @@ class SourceMap:
 
     def resolve_all(self, error: TopologyError) -> TopologyError:
         """Locate every problem of an error."""
-        return TopologyError([self.resolve(p) for p in error.problems])
+        return TopologyError([self.resolve(p) for p in error.problems], error.omitted)
 
 
 def _plain(node: yaml.Node, path: YamlPath, file: str, smap: SourceMap) -> Any:
@@ -83,7 +86,28 @@ def _plain(node: yaml.Node, path: YamlPath, file: str, smap: SourceMap) -> Any:
             items.append(_plain(item, (*path, index), file, smap))
         # Sequences become tuples: the models are frozen and validate strictly.
         return tuple(items)
-    return _LOADER.construct_object(node, deep=True)  # a scalar, resolved as YAML 1.1 does
+    try:
+        return _LOADER.construct_object(node, deep=True)  # a scalar, resolved as YAML 1.1 does
+    except (ValueError, OverflowError) as exc:  # 2001-13-45 as a date, an integer of 5,000 digits
+        kind = node.tag.rsplit(":", 1)[-1]
+        reason = str(exc).split(";")[0]
+        raise TopologyError(
+            [
+                Problem(
+                    path,
+                    f"cannot read {_preview(node.value)} as {kind}: {reason}",
+                    "quote it to make it a string",
+                    file,
+                    node.start_mark.line + 1,
+                )
+            ]
+        ) from None
+
+
+def _preview(value: object, room: int = 40) -> str:
+    """A value's repr cut to `room` characters: a message never echoes a whole hostile scalar."""
+    text = repr(value)
+    return text if len(text) <= room else f"{text[: room - 5]}...{text[-2:]}"
 
 
 class _Loader(yaml.CSafeLoader):
@@ -93,16 +117,32 @@ class _Loader(yaml.CSafeLoader):
 _LOADER = _Loader("")
 
 
-def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap) -> Any:
-    """Read one YAML file into plain data, recording every key's line under `base`.
-
-    Any failure (missing, unreadable, binary, syntax, duplicate key) becomes a located Problem.
-    Anchors and aliases work; merge keys (`<<`) are not part of the format.
-    """
+def _read(file: Path, display: str, base: YamlPath, limits: FileLimits) -> bytes:
+    """The file's bytes, or a located problem: unreadable, not a regular file, too large."""
     try:
-        raw = file.read_bytes()
+        return read_bounded(file, limits.bytes)
+    except FileRefused as exc:
+        hint = _raise_hint("file_bytes", base) if exc.reason == "size" else "a topology file is YAML text"
+        raise TopologyError([Problem(base, str(exc), hint, display, 1)]) from None
     except OSError as exc:
         raise TopologyError([Problem(base, f"cannot read file: {exc.strerror}", file=display, line=1)]) from None
+
+
+def _raise_hint(limit: str, base: YamlPath) -> str:
+    """Where the limit a problem names is raised: only topology.yaml raises them, for site files."""
+    if base:
+        return raise_hint(limit)
+    return "topology.yaml is read under the default limits; its own `limits` apply to site files"
+
+
+def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap, limits: FileLimits) -> Any:
+    """Read one YAML file into plain data, recording every key's line under `base`.
+
+    Any failure (missing, unreadable, binary, syntax, duplicate key, past one of `limits`)
+    becomes a located Problem, found before the file costs more than its limits allow.
+    Anchors and aliases work; merge keys (`<<`) are not part of the format.
+    """
+    raw = _read(file, display, base, limits)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -112,7 +152,11 @@ def read_yaml(file: Path, display: str, base: YamlPath, smap: SourceMap) -> Any:
     if "\x00" in text:
         raise TopologyError([Problem(base, "binary content (NUL byte)", "a topology file is YAML text", display, 1)])
     try:
+        check_shape(text, limits)
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except ShapeError as exc:
+        where = (*base, *exc.path)
+        raise TopologyError([Problem(where, exc.message, _raise_hint(exc.limit, base), display, exc.line)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

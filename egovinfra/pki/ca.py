@@ -168,4 +168,8 @@ def load_issuing(layout: PkiLayout, passphrase: bytes | None = None) -> Certific
     paths = layout.issuing_ca
     if not paths.cert.exists():
         raise PkiError(f"no issuing CA in {layout.base}; run `egovinfra pki init` first")
-    return CertificateAuthority(cert=load_cert(paths.cert), key=load_key(paths.key, passphrase))
+    cert, key = load_cert(paths.cert), load_key(paths.key, passphrase)
+    # A key swapped for another would sign certificates that no peer can verify.
+    if cert.public_key() != key.public_key():
+        raise PkiError(f"the issuing CA's key {paths.key} does not belong to its certificate {paths.cert}")
+    return CertificateAuthority(cert=cert, key=key)

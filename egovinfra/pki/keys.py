@@ -6,10 +6,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from egovinfra.bounded import FileRefused, read_bounded
 from egovinfra.pki.errors import PkiError
 from egovinfra.pki.store import write_atomic
 
 PrivateKey = ec.EllipticCurvePrivateKey
+
+# A PEM key or certificate is a few KB; a PKI folder that was tampered with may hold anything.
+MAX_PEM_BYTES = 1 << 20
 
 
 def generate_key() -> PrivateKey:
@@ -33,10 +37,7 @@ def write_cert(path: Path, cert: x509.Certificate) -> None:
 
 def load_key(path: Path, passphrase: bytes | None = None) -> PrivateKey:
     """Read an ECDSA private key; clear error when it is missing, locked or of another kind."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PkiError(f"cannot read private key {path}: {exc.strerror}") from exc
+    data = _read_pem(path, "private key")
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
     except TypeError as exc:
@@ -51,9 +52,18 @@ def load_key(path: Path, passphrase: bytes | None = None) -> PrivateKey:
 
 def load_cert(path: Path) -> x509.Certificate:
     """Read a PEM certificate, with a clear error when it is missing or malformed."""
+    data = _read_pem(path, "certificate")
     try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
-    except OSError as exc:
-        raise PkiError(f"cannot read certificate {path}: {exc.strerror}") from exc
+        return x509.load_pem_x509_certificate(data)
     except ValueError as exc:
         raise PkiError(f"certificate {path} is not a PEM certificate: {exc}") from exc
+
+
+def _read_pem(path: Path, what: str) -> bytes:
+    """A PEM file's bytes: a regular file of at most MAX_PEM_BYTES."""
+    try:
+        return read_bounded(path, MAX_PEM_BYTES)
+    except OSError as exc:
+        raise PkiError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    except FileRefused as exc:
+        raise PkiError(f"cannot read {what} {path}: {exc}") from exc
