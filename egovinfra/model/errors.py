@@ -113,12 +113,18 @@ def _message(err: ErrorDetails, root: type[BaseModel], path: YamlPath) -> tuple[
 def problems_from_validation(error: ValidationError, root: type[BaseModel], data: Any) -> list[Problem]:
     """One problem per distinct path; union alternatives are merged into one message."""
     by_path: dict[YamlPath, tuple[list[str], str]] = {}
+    located: list[tuple[YamlPath, ErrorDetails]] = []
     for err in error.errors():
         loc = err["loc"]
         path = _real_path(loc, data)
         if "[key]" in loc:
             key = loc[loc.index("[key]") - 1]
             path = (*path, key) if not path or path[-1] != key else path
+        located.append((path, err))
+    deeper = {path[:i] for path, _ in located for i in range(len(path))}
+    for path, err in located:
+        if err["type"] in _TYPE_NAMES and path in deeper:
+            continue  # a union alternative of another type: the one that took the value says what is wrong
         message, hint = _message(err, root, path)
         messages, old_hint = by_path.setdefault(path, ([], hint))
         if message not in messages:

@@ -184,10 +184,18 @@ class Site(Model):
     users: tuple[User, ...] = Field((), description="its civil servants: directory entries and mailboxes")
 
 
-class Service(Model):
-    """A named service: its ports and the hosts that offer it (by role or by name)."""
+PortSpec = Annotated[str, Field(min_length=1)]
 
-    ports: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+
+class Service(Model):
+    """A named service: its ports and the hosts that offer it (by role or by name).
+
+    Ports are a list, or a mapping that names each port as the hosts' daemons know it
+    (`{ldap: tcp/389, ldaps: tcp/636}`): the compiler takes every port a configuration
+    needs from these names, so a port is written once, here.
+    """
+
+    ports: tuple[PortSpec, ...] | dict[DnsLabel, PortSpec] = Field(min_length=1)
     roles: tuple[HostRole, ...] = ()
     hosts: tuple[str, ...] = Field((), description="explicit hosts as datacenter/host")
     description: str = ""
@@ -195,10 +203,18 @@ class Service(Model):
 
     @field_validator("ports")
     @classmethod
-    def _ports(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for port in value:
+    def _ports(cls, value: tuple[str, ...] | dict[str, str]) -> tuple[str, ...] | dict[str, str]:
+        for port in value.values() if isinstance(value, dict) else value:
             _port_spec(port)
         return value
+
+    def port_specs(self) -> tuple[str, ...]:
+        """Every port of the service, named or not."""
+        return tuple(self.ports.values()) if isinstance(self.ports, dict) else self.ports
+
+    def named_ports(self) -> dict[str, str]:
+        """The ports the topology names (none when `ports` is a list)."""
+        return dict(self.ports) if isinstance(self.ports, dict) else {}
 
     @model_validator(mode="after")
     def _offered(self) -> Service:

@@ -91,3 +91,45 @@ def frozen(raw: Any) -> Any:
     if isinstance(raw, list | tuple):
         return tuple(frozen(v) for v in raw)
     return raw
+
+
+# A named service per function, with the names its configuration reads.
+NAMED_PORTS: dict[str, tuple[str, ...]] = {
+    "database": ("postgresql",),
+    "directory": ("ldap", "ldaps"),
+    "mail": ("smtp", "submission", "imap", "imaps", "doveadm"),
+    "groupware_app": ("groupware",),
+    "groupware_web": ("https",),
+    "filestore": ("rsync",),
+    "dns": ("dns",),
+}
+
+
+@st.composite
+def deployments(draw: st.DrawFn) -> dict[str, Any]:
+    """A topology with functions, services (some ports named, some missing) and flows (some missing).
+
+    Many are invalid on purpose: the property under test is that validate refuses them.
+    """
+    roles = tuple(draw(st.lists(st.sampled_from(ALL_ROLES), max_size=len(ALL_ROLES), unique=True)))
+    raw = draw(topologies(roles))
+    if roles and not draw(st.integers(0, 3)):  # now and then a second host of one function in the primary datacenter
+        hosts = raw["datacenters"]["pri"]["hosts"]
+        zone = hosts["h0"]["zone"]
+        used = {h["id"] for h in hosts.values() if h["zone"] == zone}
+        free = next(n for n in range(2, 65000) if n not in used)
+        hosts["extra"] = {"zone": zone, "id": free, "roles": [draw(st.sampled_from(roles))]}
+    services: dict[str, Any] = {}
+    for function in roles:
+        if function in NAMED_PORTS and draw(st.integers(0, 7)):  # now and then a function's service is missing
+            ports = {name: f"tcp/{draw(st.integers(1024, 65535))}" for name in NAMED_PORTS[function]}
+            services[function.replace("_", "-")] = {"ports": ports, "roles": [function]}
+    raw["services"] = services
+    zones = sorted({z for dc in raw["datacenters"].values() for z in dc["zones"]})
+    flows: dict[str, Any] = {}
+    if services and draw(st.integers(0, 4)):  # now and then the datacenters may not talk
+        flows["datacenters"] = {"from": {"zones": zones}, "to": sorted(services)}
+    if services and raw["sites"] and draw(st.booleans()):
+        flows["sites"] = {"from": {"sites": "all"}, "to": [draw(st.sampled_from(sorted(services)))]}
+    raw["flows"] = flows
+    return raw

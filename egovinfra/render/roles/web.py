@@ -10,17 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
-from egovinfra.render.roles.groupware import PORT
-from egovinfra.render.roles.nearby import nearest
+from egovinfra.render.hostvars import RenderContext
 
 
-@provider("web")
 def web_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A front end: the names it serves and the back end it proxies to."""
-    backend = nearest(ctx.plan, host, "groupware_app")
+    plan = ctx.plan
+    backend = plan.server(host.name, "groupware_app")
     return {
-        "web_server_names": [host.fqdn, f"groupware.{ctx.plan.domain}"],
+        "web_server_names": [host.fqdn, f"groupware.{plan.domain}"],
         "web_listen_address": host.address,
-        "web_backend": f"http://{backend.address}:{PORT}",
+        "web_port": plan.port("https"),
+        "web_backend": f"http://{backend.address}:{plan.port('groupware')}",
     }
