@@ -83,11 +83,17 @@ def sources_reaching(plan: Plan, host: Host, port: Port) -> dict[str, tuple[str,
         if any(first <= port.first and port.last <= last for first, last in access.ports):
             for source in access.sources:
                 found.setdefault(source.cidr, set()).add(access.flow)
-    return {cidr: tuple(sorted(found[cidr])) for cidr in sorted(found, key=ipaddress.ip_network)}
+    return {cidr: tuple(sorted(found[cidr])) for cidr in sorted(found, key=_network)}
 
 
 def flows_reaching(plan: Plan, host: Host, port: Port, address: str) -> tuple[str, ...]:
     """The flows that let `address` reach `port` on `host`, sorted."""
     ip = ipaddress.ip_address(address)
     reaching = sources_reaching(plan, host, port)
-    return tuple(sorted({f for cidr, flows in reaching.items() if ip in ipaddress.ip_network(cidr) for f in flows}))
+    return tuple(sorted({f for cidr, flows in reaching.items() if ip in _network(cidr) for f in flows}))
+
+
+# The same site and zone prefixes are asked about for every host and port: parse each once.
+@lru_cache(maxsize=1 << 16)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(cidr)
