@@ -7,10 +7,12 @@ from dataclasses import replace
 from netaddr import IPNetwork
 
 from egovinfra.compile.directory import compile_directory
+from egovinfra.compile.functions import compile_endpoints, compile_servers
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
 from egovinfra.compile.plan import Crypto, Plan, Pools
 from egovinfra.compile.policy.compiler import compile_policy
+from egovinfra.compile.replication import compile_replications
 from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.loader import LoadedTopology
 from egovinfra.model.problems import ProblemList, TopologyError
@@ -46,6 +48,11 @@ def compile_plan(topo: Topology) -> Plan:
         crypto=crypto,
         directory=directory,
     )
+    endpoints = compile_endpoints(services, addresses.hosts, problems)
+    servers = compile_servers(addresses.hosts, plan.primary.name, problems)
+    plan = replace(plan, endpoints=endpoints, servers=servers)
+    plan = replace(plan, replications=compile_replications(plan, problems))
+    problems.raise_if_any()
     plan = replace(plan, policy=compile_policy(plan))
     return replace(plan, vpn=compile_vpn(plan))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from egovinfra.compile.ipam import AddressPlan
-from egovinfra.compile.plan import Flow, FlowSource, FlowTarget, Port, Service
+from egovinfra.compile.plan import Endpoint, Flow, FlowSource, FlowTarget, Port, Service
 from egovinfra.model.schema import Topology
 
 
@@ -26,8 +26,9 @@ def compile_services(topo: Topology, addresses: AddressPlan) -> tuple[Service, .
             for h in addresses.hosts
             if h.kind == "datacenter" and (h.name in named or set(h.roles) & set(svc.roles))
         )
-        ports = tuple(dict.fromkeys(parse_port(p) for p in svc.ports))
-        out.append(Service(name, ports, hosts, svc.management, svc.description))
+        ports = tuple(dict.fromkeys(parse_port(p) for p in svc.port_specs()))
+        endpoints = tuple(Endpoint(key, parse_port(spec), name) for key, spec in sorted(svc.named_ports().items()))
+        out.append(Service(name, ports, hosts, svc.management, svc.description, endpoints))
     return tuple(out)
 
 

@@ -5,7 +5,8 @@ datacenter pool, a zone the index-th /zone_prefix of its datacenter, a host the 
 address of its zone; a site LAN is the id-th /site_prefix of the site pool; WAN links are
 /wan_prefix links, datacenters first (by id) then sites (wan_reserved + id); management
 addresses mirror the datacenter pool in the first half of the management pool, and give
-each site 16 addresses in the second half. Nothing depends on the order or the number
+each site a block of MGMT_PER_SITE addresses in the second half, large enough for its
+gateway and the most workstations the schema allows. Nothing depends on the order or the number
 of other objects, so adding or removing a site renumbers nothing.
 """
 
@@ -26,10 +27,12 @@ from egovinfra.compile.addresses import (
 )
 from egovinfra.compile.plan import Datacenter, Host, Interface, Route, Site, WanLink, Zone
 from egovinfra.model.problems import ProblemList, YamlPath
-from egovinfra.model.schema import Topology
+from egovinfra.model.schema import MAX_WORKSTATIONS, Topology
 
-MGMT_PER_SITE = 16
 WORKSTATION_BASE = 10  # workstation k sits at the LAN's (10 + k)-th address
+# A site's management block: the gateway at offset 1, workstation k at 1 + k.
+MGMT_SITE_PREFIX = 32 - (1 + MAX_WORKSTATIONS).bit_length()
+MGMT_PER_SITE = 1 << (32 - MGMT_SITE_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -383,12 +386,12 @@ def _site(
 ) -> tuple[Site, list[Host]] | None:
     site = topo.sites[name]
     path: YamlPath = ("sites", name)
-    mgmt_block = nth_subnet(pools.mgmt_sites, 32 - 4, site.id)
+    mgmt_block = nth_subnet(pools.mgmt_sites, MGMT_SITE_PREFIX, site.id)
     if mgmt_block is None:
         problems.add(
             (*path, "id"),
             f"management pool half {pools.mgmt_sites} is exhausted at site id {site.id}",
-            "enlarge addressing.management",
+            f"enlarge addressing.management: each site id takes {MGMT_PER_SITE} addresses",
         )
         return None
     if WORKSTATION_BASE + site.workstations >= lan.size - 1:

@@ -160,6 +160,15 @@ class Port:
 
 
 @dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A port a daemon listens on, by the name the topology gives it (`ldaps`), and its service."""
+
+    name: str
+    port: Port
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """A named service: its ports and the hosts that offer it."""
 
@@ -168,6 +177,36 @@ class Service:
     hosts: tuple[str, ...]
     management: bool = False
     description: str = ""
+    endpoints: tuple[Endpoint, ...] = ()  # the ports the topology names
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicationLink:
+    """One connection replication needs: `client` opens it to `server`'s endpoint, by `flows`."""
+
+    client: str
+    server: str
+    flows: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Replication:
+    """How the hosts of one function follow each other across datacenters."""
+
+    function: str  # database, directory, filestore, mail
+    primary: str  # the writer: the function's host in the primary datacenter
+    replicas: tuple[str, ...]
+    endpoint: Endpoint  # what the links connect to
+    links: tuple[ReplicationLink, ...]
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The primary, then the replicas."""
+        return (self.primary, *self.replicas)
+
+    def peer_of(self, host: str) -> str | None:
+        """The host `host` opens its replication connection to, if any."""
+        return next((link.server for link in self.links if link.client == host), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +275,9 @@ class Plan:
     vpn: Vpn = field(default_factory=Vpn)  # the IPsec tunnels, built by compile.vpn
     policy: Policy = field(default_factory=Policy)  # firewall rules and lint, built by compile.policy
     directory: Directory = field(default_factory=Directory)  # people and mail domains, compile.directory
+    endpoints: tuple[Endpoint, ...] = ()  # every named port, once each (compile.functions)
+    replications: tuple[Replication, ...] = ()  # per replicated function (compile.replication)
+    servers: tuple[tuple[str, str, str], ...] = ()  # (host, function, the server it uses) (compile.functions)
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -261,6 +303,31 @@ class Plan:
     def secondaries(self) -> tuple[Datacenter, ...]:
         """The disaster-recovery datacenters."""
         return tuple(dc for dc in self.datacenters if dc.role == "secondary")
+
+    def endpoint(self, name: str) -> Endpoint:
+        """The named port `name` (KeyError when absent; validate ensures what the roles need)."""
+        for endpoint in self.endpoints:
+            if endpoint.name == name:
+                return endpoint
+        raise KeyError(name)
+
+    def port(self, name: str) -> int:
+        """The port number of the named port `name`."""
+        return self.endpoint(name).port.first
+
+    def replication(self, function: str) -> Replication:
+        """The replication of `function` (KeyError when it has none)."""
+        for replication in self.replications:
+            if replication.function == function:
+                return replication
+        raise KeyError(function)
+
+    def server(self, host: str, function: str) -> Host:
+        """The host doing `function` that `host` uses: its own datacenter's, else the primary's."""
+        for client, wanted, server in self.servers:
+            if client == host and wanted == function:
+                return self.host(server)
+        raise KeyError((host, function))
 
     def service(self, name: str) -> Service:
         """The service called `name` (KeyError when absent)."""

@@ -115,12 +115,18 @@ def problems_from_validation(error: ValidationError, root: type[BaseModel], data
     MAX_REPORTED of them, in the input's order, and how many more paths had problems."""
     by_path: dict[YamlPath, tuple[list[str], str]] = {}
     omitted: set[YamlPath] = set()
+    located: list[tuple[YamlPath, ErrorDetails]] = []
     for err in error.errors(include_url=False):
         loc = err["loc"]
         path = _real_path(loc, data)
         if "[key]" in loc:
             key = loc[loc.index("[key]") - 1]
             path = (*path, key) if not path or path[-1] != key else path
+        located.append((path, err))
+    deeper = {path[:i] for path, _ in located for i in range(len(path))}
+    for path, err in located:
+        if err["type"] in _TYPE_NAMES and path in deeper:
+            continue  # a union alternative of another type: the one that took the value says what is wrong
         if path not in by_path and len(by_path) >= MAX_REPORTED:
             omitted.add(path)
             continue

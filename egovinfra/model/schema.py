@@ -37,6 +37,11 @@ HostRole = Literal[
 EdgeVendor = Literal["linux", "juniper-srx", "cisco-asa", "paloalto", "fortinet"]
 SiteKind = Literal["presidency", "ministry", "agency", "regional", "divisional", "commune"]
 
+MAX_WORKSTATIONS = 16  # per site; the address plan sizes each site's blocks for this many
+# The longest site prefix whose LAN holds the gateway and MAX_WORKSTATIONS workstations
+# (they sit from the LAN's 11th address on, docs/addressing.md) besides network and broadcast.
+MAX_SITE_PREFIX = 27
+
 _PORT = re.compile(r"^(tcp|udp)/(\d{1,5})(?:-(\d{1,5}))?$|^icmp$")
 
 
@@ -61,9 +66,20 @@ class Addressing(Model):
     management: Cidr = Field(description="out-of-band management of every host")
     datacenter_prefix: int = Field(16, ge=8, le=24, description="prefix length of one datacenter")
     zone_prefix: int = Field(24, ge=16, le=28, description="prefix length of one zone")
-    site_prefix: int = Field(24, ge=16, le=29, description="prefix length of one site LAN")
+    site_prefix: int = Field(
+        24, ge=16, le=MAX_SITE_PREFIX, description="prefix length of one site LAN (room for every workstation)"
+    )
     wan_prefix: int = Field(30, ge=24, le=31, description="prefix length of one WAN link")
     wan_reserved: int = Field(64, ge=1, le=4096, description="WAN links kept for datacenters before the first site")
+
+    @model_validator(mode="after")
+    def _zones_fit(self) -> Addressing:
+        if self.zone_prefix < self.datacenter_prefix:
+            raise ValueError(
+                f"zone_prefix /{self.zone_prefix} is larger than datacenter_prefix /{self.datacenter_prefix}: "
+                "no zone would fit in a datacenter"
+            )
+        return self
 
 
 class Crypto(Model):
@@ -174,15 +190,25 @@ class Site(Model):
         None, description="the gateway's address on the public WAN, outside the WAN pool (default: its WAN address)"
     )
     edge: EdgeVendor = Field("linux", description="the site's edge device: linux (converged) or a vendor box")
-    workstations: int = Field(0, ge=0, le=16, description="client hosts placed on the LAN (lab and tests)")
+    workstations: int = Field(
+        0, ge=0, le=MAX_WORKSTATIONS, description="client hosts placed on the LAN (lab and tests)"
+    )
     mail_domain: Domain | None = Field(None, description="the administration's mail domain (default: <site>.<domain>)")
     users: tuple[User, ...] = Field((), description="its civil servants: directory entries and mailboxes")
 
 
-class Service(Model):
-    """A named service: its ports and the hosts that offer it (by role or by name)."""
+PortSpec = Annotated[str, Field(min_length=1)]
 
-    ports: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+
+class Service(Model):
+    """A named service: its ports and the hosts that offer it (by role or by name).
+
+    Ports are a list, or a mapping that names each port as the hosts' daemons know it
+    (`{ldap: tcp/389, ldaps: tcp/636}`): the compiler takes every port a configuration
+    needs from these names, so a port is written once, here.
+    """
+
+    ports: tuple[PortSpec, ...] | dict[DnsLabel, PortSpec] = Field(min_length=1)
     roles: tuple[HostRole, ...] = ()
     hosts: tuple[str, ...] = Field((), description="explicit hosts as datacenter/host")
     description: str = ""
@@ -190,10 +216,18 @@ class Service(Model):
 
     @field_validator("ports")
     @classmethod
-    def _ports(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for port in value:
+    def _ports(cls, value: tuple[str, ...] | dict[str, str]) -> tuple[str, ...] | dict[str, str]:
+        for port in value.values() if isinstance(value, dict) else value:
             _port_spec(port)
         return value
+
+    def port_specs(self) -> tuple[str, ...]:
+        """Every port of the service, named or not."""
+        return tuple(self.ports.values()) if isinstance(self.ports, dict) else self.ports
+
+    def named_ports(self) -> dict[str, str]:
+        """The ports the topology names (none when `ports` is a list)."""
+        return dict(self.ports) if isinstance(self.ports, dict) else {}
 
     @model_validator(mode="after")
     def _offered(self) -> Service:

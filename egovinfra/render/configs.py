@@ -92,11 +92,19 @@ def render_template(role: str, template: str, variables: dict[str, Any]) -> str:
 
 
 @cache
-def template_inputs(role: str, template: str) -> tuple[str, ...]:
-    """The variables `template` reads (those it neither sets nor loops over)."""
+def template_inputs(role: str, template: str) -> tuple[str, ...] | None:
+    """The variables `template` reads (those it neither sets nor loops over), with those of
+    the templates it includes, imports or extends; None when it names one by an expression."""
     environment = _environment(role)
     source, _, _ = environment.loader.get_source(environment, template)  # type: ignore[union-attr]
-    return tuple(sorted(meta.find_undeclared_variables(environment.parse(source))))
+    parsed = environment.parse(source)
+    found = set(meta.find_undeclared_variables(parsed))
+    for referenced in meta.find_referenced_templates(parsed):
+        inner = None if referenced is None else template_inputs(role, referenced)
+        if inner is None:
+            return None  # which template is read depends on the data: no cheap key
+        found.update(inner)
+    return tuple(sorted(found))
 
 
 # A scalar, or a short list of scalars: cheap to compare, and often the same on every host.
@@ -107,8 +115,11 @@ _ABSENT = object()
 
 def _input_key(role: str, template: str, scope: dict[str, Any]) -> tuple[Any, ...] | None:
     """What `template`'s output depends on in `scope`, or None when that is not cheap to tell."""
+    inputs = template_inputs(role, template)
+    if inputs is None:
+        return None
     key: list[Any] = [role, template]
-    for name in template_inputs(role, template):
+    for name in inputs:
         value = scope.get(name, _ABSENT)
         kind = type(value)
         if kind in _SCALARS or value is _ABSENT:

@@ -1,7 +1,7 @@
 """Per-host Ansible variables computed from the Plan.
 
-Each Ansible role registers one provider here: a pure function (plan, host, env) → the
-role's variables for that host (role-prefixed), or None when the role does not apply.
+Each Ansible role has one provider (egovinfra.render.providers): a pure function (plan, host,
+env) → the role's variables for that host (role-prefixed), or None when the role does not apply.
 The inventory writes the result to host_vars/, and the offline renderer feeds the very
 same dict to the roles' templates, so the two can never disagree.
 """
@@ -31,24 +31,6 @@ class RenderContext:
 
 
 VarsProvider = Callable[[RenderContext, Host], dict[str, Any] | None]
-_PROVIDERS: dict[str, VarsProvider] = {}
-
-
-def provider(role: str) -> Callable[[VarsProvider], VarsProvider]:
-    """Register the variables provider of Ansible role `role`."""
-
-    def register(func: VarsProvider) -> VarsProvider:
-        _PROVIDERS[role] = func
-        return func
-
-    return register
-
-
-def providers() -> dict[str, VarsProvider]:
-    """Every registered provider, by role (the provider modules are imported first)."""
-    from egovinfra.render import roles  # noqa: F401  # registers the providers
-
-    return dict(_PROVIDERS)
 
 
 def host_identity(ctx: RenderContext, host: Host) -> dict[str, Any]:

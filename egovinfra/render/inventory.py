@@ -7,7 +7,8 @@ from typing import Any
 
 from egovinfra.compile.plan import Host
 from egovinfra.render.assignments import ansible_roles
-from egovinfra.render.hostvars import RenderContext, host_identity, providers
+from egovinfra.render.hostvars import RenderContext, host_identity
+from egovinfra.render.providers import PROVIDERS
 from egovinfra.render.tree import Tree
 from egovinfra.render.yamlout import dump_yaml
 
@@ -20,9 +21,8 @@ def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
     if cached is not None:
         return cached
     out = host_identity(ctx, host)
-    registered = providers()
     for role in ansible_roles(host):
-        found = registered.get(role)
+        found = PROVIDERS.get(role)
         values = found(ctx, host) if found else None
         if values:
             out.update(values)

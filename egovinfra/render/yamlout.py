@@ -6,11 +6,17 @@ resolving every scalar. A string is written plain only when it cannot be read ba
 anything else (YAML 1.1 booleans and nulls, numbers, indicators); otherwise it is
 double-quoted with JSON escapes, which YAML reads identically. A unit test reads every
 rendered file back with a YAML parser and compares.
+
+Text that Ansible could take for a template (it holds `{{`, `{%` or `{#`: a person's name, a
+site's title) is tagged `!unsafe`, so Ansible keeps it as data, as the offline renderer does,
+and never evaluates it. Floats are written in YAML 1.1's float syntax (`1.0e-05`, `.inf`),
+which Ansible's PyYAML reads back as the same float.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -20,6 +26,15 @@ from typing import Any
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_.:/@+,()' -]*")
 _ADDRESS = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~"})
+# What makes Ansible treat a string as a template (ansible-core's is_possibly_template).
+_TEMPLATE_MARKS = ("{{", "{%", "{#")
+# What YAML does not allow in a stream, or reads as a line break inside quotes: escaped.
+_ESCAPE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 # Names, addresses and ports repeat across thousands of host_vars files: decide each once.
@@ -35,7 +50,21 @@ def _string(text: str) -> str:
         and not text.endswith((":", " "))
     ):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    quoted = _ESCAPE.sub(_escape, json.dumps(text, ensure_ascii=False))
+    return f"!unsafe {quoted}" if any(mark in text for mark in _TEMPLATE_MARKS) else quoted
+
+
+def _float(value: float) -> str:
+    """A float in YAML 1.1 syntax: a dot in the mantissa and a signed exponent (repr's)."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    return mantissa + e + exponent
 
 
 def _scalar(value: Any) -> str:
@@ -46,8 +75,10 @@ def _scalar(value: Any) -> str:
         return "null"
     if kind is bool:
         return "true" if value else "false"
-    if kind is int or kind is float:
+    if kind is int:
         return repr(value)
+    if kind is float:
+        return _float(value)
     if isinstance(value, str):  # a str subclass (an enum member)
         return _string(str.__str__(value))
     if isinstance(value, dict) and not value:

@@ -31,7 +31,7 @@ def test_hand_checked_addresses_of_the_default() -> None:
     assert minfi.lan == "10.64.2.0/24"  # site id 2
     assert minfi.wan.cidr == "100.64.1.8/30"  # link 64 + 2 = 66, 66 * 4 = 264 = 1.8
     assert minfi.wan.endpoint_address == "100.64.1.10"
-    assert plan.host("minfi-gw").mgmt_address == "10.144.0.33"  # 10.144.0.0 + 16 * 2 + 1
+    assert plan.host("minfi-gw").mgmt_address == "10.144.0.65"  # 10.144.0.0 + 32 * 2 + 1
     assert plan.datacenter("yde").wan.endpoint_address == "100.64.0.6"  # link 1
     assert plan.datacenter("yde").router_routes[0].destination == "10.64.0.0/10"
     assert plan.datacenter("yde").router_routes[0].via == "10.1.0.2"

@@ -21,21 +21,21 @@ datacenters:
     zones: {edge: {index: 0}, app: {index: 1}, mgmt: {index: 2}}
     hosts:
       hub: {zone: edge, id: 2, roles: [vpn_hub]}
-      web: {zone: app, id: 10, roles: [groupware_web]}
+      web: {zone: app, id: 10, roles: [bastion]}
   dc2:
     id: 2
     role: secondary
     zones: {edge: {index: 0}, app: {index: 1}, mgmt: {index: 2}}
     hosts:
       hub: {zone: edge, id: 2, roles: [vpn_hub]}
-      web: {zone: app, id: 10, roles: [groupware_web]}
+      web: {zone: app, id: 10, roles: [bastion]}
 sites:
   agency: {id: 1, title: An agency}
   office: {id: 2, title: An office}
 services:
-  https: {ports: [tcp/443], roles: [groupware_web]}
-  ssh: {management: true, ports: [tcp/22], roles: [vpn_hub, groupware_web]}
-  everything: {ports: [tcp/1-65535], roles: [groupware_web]}
+  https: {ports: [tcp/443], roles: [bastion]}
+  ssh: {management: true, ports: [tcp/22], roles: [vpn_hub, bastion]}
+  everything: {ports: [tcp/1-65535], roles: [bastion]}
   primary-only: {ports: [tcp/8443], hosts: [dc1/web]}
 flows:
   agency-web:

@@ -19,7 +19,8 @@ from egovinfra.compile.plan import Plan
 from egovinfra.model import load_topology
 from egovinfra.render.assignments import ansible_roles
 from egovinfra.render.configs import render_configs
-from egovinfra.render.hostvars import Environment, RenderContext, providers
+from egovinfra.render.hostvars import Environment, RenderContext
+from egovinfra.render.providers import PROVIDERS
 from tests.conftest import DEFAULT_TOPOLOGY, ROOT
 
 ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir())
@@ -59,7 +60,7 @@ def test_every_role_is_conventional(role: str) -> None:
 
 
 @pytest.mark.parametrize("env", ENVS)
-@pytest.mark.parametrize("role", [r for r in ROLES if r in providers()])
+@pytest.mark.parametrize("role", [r for r in ROLES if r in PROVIDERS])
 def test_provided_variables_match_the_spec(role: str, env: Environment) -> None:
     ctx = RenderContext(default_plan(), env)
     options = spec(role)["main"]["options"]
@@ -67,7 +68,7 @@ def test_provided_variables_match_the_spec(role: str, env: Environment) -> None:
     hosts = [h for h in ctx.plan.hosts if role in ansible_roles(h)]
     assert hosts, f"no host of the default topology runs {role}"
     for host in hosts:
-        provided = providers()[role](ctx, host) or {}
+        provided = PROVIDERS[role](ctx, host) or {}
         undocumented = set(provided) - set(options)
         assert not undocumented, f"{role} on {host.name}: not in argument_specs: {sorted(undocumented)}"
         missing = required - set(provided)

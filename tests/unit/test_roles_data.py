@@ -17,10 +17,10 @@ import pytest
 from egovinfra.compile import compile_plan
 from egovinfra.compile.plan import Plan
 from egovinfra.model import load_topology
+from egovinfra.model.problems import TopologyError
 from egovinfra.render.configs import render_configs, render_template
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.inventory import all_vars, host_vars
-from egovinfra.render.tree import RenderError
 from tests.conftest import DEFAULT_TOPOLOGY
 
 
@@ -75,10 +75,9 @@ def test_pg_hba_allows_replication_only_from_the_peer_and_databases_from_the_flo
     assert not any(r[-1] in ("trust", "password", "md5") for r in rules)
 
 
-def test_replication_without_a_flow_is_a_render_error() -> None:
-    plan = plan_with(drop_flow="datacenter-replication")
-    with pytest.raises(RenderError, match=r"dla-db .*tcp/5432.*yde-db"):
-        variables("yde-db", plan)
+def test_replication_without_a_flow_is_refused_by_the_compiler() -> None:
+    with pytest.raises(TopologyError, match=r"dla-db .*tcp/5432.*yde-db"):
+        plan_with(drop_flow="datacenter-replication")
 
 
 def test_no_replication_password_in_the_rendered_files() -> None:
@@ -95,7 +94,7 @@ def test_files_are_pushed_from_the_primary_to_the_secondary_only() -> None:
     assert variables("yde-files")["filesync_role"] == "source"
     assert variables("dla-files")["filesync_role"] == "target"
     unit = config("yde-files", "etc/systemd/system/egovinfra-filesync.service")
-    assert re.search(r"ExecStart=\S+ /srv/groupware/files groupware-files filesync 10\.2\.3\.12$", unit, re.M)
+    assert re.search(r"ExecStart=\S+ /srv/groupware/files groupware-files filesync 10\.2\.3\.12:873$", unit, re.M)
     daemon = config("dla-files", "etc/rsyncd.conf")
     assert "hosts allow = 10.1.3.12/32" in daemon
     assert "hosts deny = *" in daemon

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from egovinfra.compile import compile_plan
 from egovinfra.model import load_topology
@@ -14,6 +17,7 @@ from egovinfra.render import RenderContext, render_all
 from egovinfra.render.inventory import host_vars
 from egovinfra.render.yamlout import dump_yaml
 from tests.conftest import DEFAULT_TOPOLOGY
+from tests.support.yamlread import read_yaml
 
 TRICKY = [
     "",
@@ -123,3 +127,36 @@ def test_every_host_vars_file_reads_back_as_the_variables_computed() -> None:
 def test_output_is_sorted_and_deterministic() -> None:
     assert dump_yaml({"b": 1, "a": 2}) == dump_yaml({"a": 2, "b": 1})
     assert dump_yaml({"b": 1, "a": 2}).decode().splitlines()[1:] == ["a: 2", "b: 1"]
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)))  # lone surrogates are no UTF-8
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT
+DATA = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATA)
+def test_any_data_reads_back_unchanged(data: Any) -> None:
+    """Round trip through the reader Ansible uses (PyYAML): strings, ints, floats, nesting."""
+    assert read_yaml(dump_yaml(data)) == data
+
+
+@pytest.mark.parametrize("value", [1e-05, 1e16, float("inf"), float("-inf"), 5e-324, -0.0, 2.5])
+def test_floats_read_back_as_floats(value: float) -> None:
+    """repr's `1e-05` and `inf` are strings to a YAML 1.1 reader."""
+    back = yaml.safe_load(dump_yaml({"x": value}))["x"]
+    assert type(back) is float and back == value
+
+
+def test_nan_reads_back_as_nan() -> None:
+    assert math.isnan(yaml.safe_load(dump_yaml({"x": float("nan")}))["x"])
+
+
+@pytest.mark.parametrize("text", ["{{ lookup('pipe', 'id') }}", "a {% if x %}", "{# c #}", "x{{y"])
+def test_text_ansible_would_template_is_tagged_unsafe(text: str) -> None:
+    assert dump_yaml({"k": text}).decode().splitlines()[1].startswith("k: !unsafe ")
+    assert read_yaml(dump_yaml({"k": text})) == {"k": text}

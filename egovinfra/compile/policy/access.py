@@ -7,13 +7,14 @@ cannot disagree about what a flow means.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from netaddr import IPNetwork, cidr_merge
 
-from egovinfra.compile.plan import FlowSource, Plan, Port
+from egovinfra.compile.plan import FlowSource, Host, Plan, Port
 from egovinfra.compile.policy.model import ICMP_ECHO_REQUEST, PortRange, Protocol
 
 
@@ -67,3 +68,32 @@ def by_address(addresses: Iterable[str]) -> tuple[str, ...]:
 def source_datacenter(source: FlowSource) -> str | None:
     """The datacenter a source lies in (zones), or None (site LANs)."""
     return source.name.split("/", 1)[0] if source.kind == "zone" else None
+
+
+def sources_reaching(plan: Plan, host: Host, port: Port) -> dict[str, tuple[str, ...]]:
+    """The source prefixes the flows let reach `port` on `host` → those flows' names.
+
+    The one answer to "who may reach this port" that every output uses: prefixes in address
+    order, flow names sorted, so the result is deterministic.
+    """
+    found: dict[str, set[str]] = {}
+    for access in accesses(plan):
+        if access.protocol != port.protocol or host.name not in access.hosts:
+            continue
+        if any(first <= port.first and port.last <= last for first, last in access.ports):
+            for source in access.sources:
+                found.setdefault(source.cidr, set()).add(access.flow)
+    return {cidr: tuple(sorted(found[cidr])) for cidr in sorted(found, key=_network)}
+
+
+def flows_reaching(plan: Plan, host: Host, port: Port, address: str) -> tuple[str, ...]:
+    """The flows that let `address` reach `port` on `host`, sorted."""
+    ip = ipaddress.ip_address(address)
+    reaching = sources_reaching(plan, host, port)
+    return tuple(sorted({f for cidr, flows in reaching.items() if ip in _network(cidr) for f in flows}))
+
+
+# The same site and zone prefixes are asked about for every host and port: parse each once.
+@lru_cache(maxsize=1 << 16)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(cidr)

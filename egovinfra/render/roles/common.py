@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.hostvars import RenderContext
 
 
-@provider("common")
 def common_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """Every managed host gets the common base."""
     plan = ctx.plan

@@ -14,8 +14,8 @@ import json
 from typing import Any
 
 from egovinfra.compile.plan import Host, Plan
-from egovinfra.render.hostvars import RenderContext, provider
-from egovinfra.render.roles.peers import sources_reaching
+from egovinfra.compile.policy.access import sources_reaching
+from egovinfra.render.hostvars import RenderContext
 
 # Names people type, for services whose topology name says how rather than what.
 ALIASES = {"groupware": "groupware-https"}
@@ -46,7 +46,6 @@ def _service_records(plan: Plan) -> dict[str, dict[str, list[str]]]:
     return records
 
 
-@provider("dns")
 def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A DNS host: the zone's data and who may query it."""
     plan = ctx.plan
@@ -62,7 +61,8 @@ def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     return {
         "dns_zone": plan.domain,
         "dns_listen": [host.address],
-        "dns_allow_query": list(sources_reaching(plan, host, "udp", 53)),
+        "dns_port": plan.port("dns"),
+        "dns_allow_query": list(sources_reaching(plan, host, plan.endpoint("dns").port)),
         "dns_nameservers": [relative(plan, h.fqdn) for h in servers],
         "dns_hosts": hosts,
         "dns_services": services,

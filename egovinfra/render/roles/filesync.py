@@ -1,7 +1,7 @@
 """Variables of the `filesync` role: the groupware's files pushed from primary to secondary.
 
 Choice: rsync, pushed by a systemd timer from the primary datacenter's filestore to an rsync
-daemon on each secondary one (tcp/873, the topology's `replication` service), over the
+daemon on each secondary one (the `rsync` port of the topology's `replication` service), over the
 inter-datacenter tunnel. Not lsyncd: it needs an inotify watch per directory (a kernel-wide
 fs.inotify limit to raise, which lab containers cannot), falls back to full rescans on
 overflow or restart anyway, and propagates an accidental mass deletion within seconds. A
@@ -18,35 +18,24 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
-from egovinfra.render.roles.peers import allowed, function_peers, sources_reaching
-from egovinfra.render.tree import RenderError
-
-PORT = 873
+from egovinfra.render.hostvars import RenderContext
 
 
-@provider("filesync")
 def filesync_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A filestore host: whether it pushes or receives, and its peers."""
     plan = ctx.plan
-    peers = function_peers(plan, "filestore")
-    reaching = sources_reaching(plan, host, "tcp", PORT)
-    senders = []
-    for peer in peers.of(host):
-        if not allowed(list(reaching), peer.address):
-            raise RenderError(
-                f"filesync: no flow lets {peer.name} ({peer.address}) reach tcp/{PORT} on "
-                f"{host.name}: the file copy between them could not work"
-            )
-        senders.append(f"{peer.address}/32")
+    replication = plan.replication("filestore")
+    others = [plan.host(h) for h in replication.members if h != host.name]
+    senders = [f"{plan.host(link.client).address}/32" for link in replication.links if link.server == host.name]
     return {
-        "filesync_role": "source" if host.name == peers.primary.name else "target",
-        "filesync_source_host": peers.primary.name,
+        "filesync_role": "source" if host.name == replication.primary else "target",
+        "filesync_source_host": replication.primary,
+        "filesync_port": replication.endpoint.port.first,
         "filesync_path": "/srv/groupware/files",
         "filesync_module": "groupware-files",
         "filesync_user": "filesync",
         # Where this host pushes when it is the source: every other filestore.
-        "filesync_peers": [{"name": p.name, "address": p.address} for p in peers.of(host)],
+        "filesync_peers": [{"name": p.name, "address": p.address} for p in others],
         # Who may push into this host's daemon.
         "filesync_allowed_senders": senders,
         "filesync_interval": "1min",

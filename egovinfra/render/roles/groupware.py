@@ -13,35 +13,33 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
-from egovinfra.render.roles.nearby import host_entries, nearest
-from egovinfra.render.roles.peers import function_peers
+from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.roles.nearby import host_entries
 
-PORT = 20000  # the `groupware-backend` service, reached by the front ends
 DATABASE = "sogo"
 DATABASE_USER = "sogo"
 
 
-@provider("groupware")
 def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A groupware host: where its database, directory and mail are, and whether it runs."""
     plan = ctx.plan
-    databases = function_peers(plan, "database")
-    db = nearest(plan, host, "database")
-    ldap = nearest(plan, host, "directory")
-    mail = nearest(plan, host, "mail")
+    databases = plan.replication("database")
+    db = plan.server(host.name, "database")
+    ldap = plan.server(host.name, "directory")
+    mail = plan.server(host.name, "mail")
     return {
         "groupware_active": host.scope == plan.primary.name,
-        "groupware_listen": f"{host.address}:{PORT}",
+        "groupware_listen": f"{host.address}:{plan.port('groupware')}",
         "groupware_db_host": db.address,
-        "groupware_db_primary_host": databases.primary.name,
-        "groupware_db_addresses": sorted(h.address for h in (databases.primary, *databases.replicas)),
+        "groupware_db_port": plan.port("postgresql"),
+        "groupware_db_primary_host": databases.primary,
+        "groupware_db_addresses": sorted(plan.host(h).address for h in databases.members),
         "groupware_db_name": DATABASE,
         "groupware_db_user": DATABASE_USER,
-        "groupware_ldap_uri": f"ldap://{ldap.fqdn}:389/????!StartTLS",
+        "groupware_ldap_uri": f"ldap://{ldap.fqdn}:{plan.port('ldap')}/????!StartTLS",
         "groupware_people_dn": plan.directory.people_dn,
-        "groupware_imap_server": f"imap://{mail.fqdn}:143/?tls=YES",
-        "groupware_smtp_server": f"smtp://{mail.fqdn}:25",
+        "groupware_imap_server": f"imap://{mail.fqdn}:{plan.port('imap')}/?tls=YES",
+        "groupware_smtp_server": f"smtp://{mail.fqdn}:{plan.port('smtp')}",
         "groupware_mail_domain": plan.domain,
         "groupware_hosts": host_entries(ldap, mail),
         # Lab hosts share two cores: fewer workers.

@@ -6,7 +6,7 @@ from typing import Any
 
 from egovinfra.compile.plan import Host
 from egovinfra.compile.vpn.model import ChildSa, Connection
-from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.hostvars import RenderContext
 
 
 def certificate_name(host: Host) -> str:
@@ -47,7 +47,6 @@ def connection_vars(conn: Connection) -> dict[str, Any]:
     }
 
 
-@provider("ipsec")
 def ipsec_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """Hubs and site gateways: their tunnel ends; the lab's kernel has no ESP (libipsec)."""
     connections = [c for c in ctx.plan.vpn.connections(host.name) if c.platform == "strongswan"]

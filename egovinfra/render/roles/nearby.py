@@ -1,4 +1,4 @@
-"""Plan queries shared by the groupware roles: which server of a function a host talks to."""
+"""Translations shared by the groupware roles: /etc/hosts entries, slapd ACL networks, people."""
 
 from __future__ import annotations
 
@@ -6,21 +6,6 @@ import ipaddress
 from typing import Any
 
 from egovinfra.compile.plan import Host, Plan
-from egovinfra.render.tree import RenderError
-
-
-def nearest(plan: Plan, host: Host, function: str) -> Host:
-    """The managed host doing `function` in `host`'s datacenter, else the primary datacenter's.
-
-    A datacenter's back ends use their own directory, mail and database servers, so the
-    secondary keeps working alone once the primary is lost.
-    """
-    members = [h for h in plan.hosts if function in h.roles and h.kind == "datacenter" and h.managed]
-    for scope in (host.scope, plan.primary.name):
-        found = sorted((h for h in members if h.scope == scope), key=lambda h: h.name)
-        if found:
-            return found[0]
-    raise RenderError(f"{host.name}: no managed host does {function}, which it needs")
 
 
 def host_entries(*hosts: Host) -> list[dict[str, str]]:

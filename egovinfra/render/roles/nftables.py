@@ -13,7 +13,7 @@ from typing import Any
 
 from egovinfra.compile.plan import Host
 from egovinfra.compile.policy.model import NftRule, PortRange, Ruleset
-from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.hostvars import RenderContext
 
 HOOKS = {"prerouting": "raw", "input": "filter", "forward": "filter", "output": "filter"}
 
@@ -83,7 +83,6 @@ def ruleset_vars(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-@provider("nftables")
 def nftables_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """Every managed host has a ruleset; vendor edges get theirs from `egovinfra vendor`."""
     ruleset = ctx.plan.policy.rulesets.get(host.name)

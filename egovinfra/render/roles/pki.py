@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.ipsec import certificate_name
 
 
-@provider("pki")
 def pki_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """The host's identity, file names, and the tunnels that need a pre-shared key."""
     psk = [

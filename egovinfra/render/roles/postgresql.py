@@ -2,21 +2,19 @@
 
 The primary is the `database` host of the primary datacenter; every `database` host of a
 secondary datacenter streams from it through a physical replication slot of its own, over the
-inter-datacenter tunnel. pg_hba follows the policy: every prefix a flow lets reach tcp/5432 may
-log in to databases with a password; replication is accepted only from the peer database hosts,
-and only if a flow lets them reach tcp/5432 (else the render fails: the pair could not work).
+inter-datacenter tunnel. pg_hba follows the policy: every prefix a flow lets reach the `postgresql`
+port may log in to databases with a password; replication is accepted only from the peer database
+hosts, by the flows the compiled replication names (validate refuses a pair no flow lets through).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from egovinfra.compile.plan import Host, Plan
-from egovinfra.render.hostvars import RenderContext, provider
-from egovinfra.render.roles.peers import Peers, allowed, function_peers, sources_reaching
-from egovinfra.render.tree import RenderError
+from egovinfra.compile.plan import Host, Plan, Replication
+from egovinfra.compile.policy.access import sources_reaching
+from egovinfra.render.hostvars import RenderContext
 
-PORT = 5432
 REPLICATION_USER = "replicator"
 
 
@@ -25,26 +23,20 @@ def slot_name(host: Host) -> str:
     return host.name.replace("-", "_").replace(".", "_")
 
 
-def _hba(plan: Plan, host: Host, peers: Peers) -> list[dict[str, str]]:
-    reaching = sources_reaching(plan, host, "tcp", PORT)
-    rules: list[dict[str, str]] = []
-    for peer in peers.of(host):
-        flows = sorted({f for cidr, names in reaching.items() if allowed([cidr], peer.address) for f in names})
-        if not flows:
-            raise RenderError(
-                f"postgresql: no flow lets {peer.name} ({peer.address}) reach tcp/{PORT} on "
-                f"{host.name}: replication between them could not work"
-            )
-        rules.append(
-            {
-                "type": "host",
-                "database": "replication",
-                "user": REPLICATION_USER,
-                "address": f"{peer.address}/32",
-                "method": "scram-sha-256",
-                "comment": f"replication from {peer.name} (flow {', '.join(flows)})",
-            }
-        )
+def _hba(plan: Plan, host: Host, replication: Replication) -> list[dict[str, str]]:
+    reaching = sources_reaching(plan, host, replication.endpoint.port)
+    rules = [
+        {
+            "type": "host",
+            "database": "replication",
+            "user": REPLICATION_USER,
+            "address": f"{plan.host(link.client).address}/32",
+            "method": "scram-sha-256",
+            "comment": f"replication from {link.client} (flow {', '.join(link.flows)})",
+        }
+        for link in replication.links
+        if link.server == host.name
+    ]
     # `all` never matches replication connections: these rules open databases only.
     rules += [
         {
@@ -60,14 +52,13 @@ def _hba(plan: Plan, host: Host, peers: Peers) -> list[dict[str, str]]:
     return rules
 
 
-@provider("postgresql")
 def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A database host: its part in the replication pair, its configuration and pg_hba."""
     plan = ctx.plan
-    peers = function_peers(plan, "database")
-    primary = peers.primary
+    replication = plan.replication("database")
+    primary = plan.host(replication.primary)
     is_primary = host.name == primary.name
-    standbys = sorted(slot_name(h) for h in peers.replicas)
+    standbys = sorted(slot_name(plan.host(h)) for h in replication.replicas)
     synchronous = plan.replication_mode == "synchronous" and bool(standbys)
     return {
         "postgresql_version": "15",
@@ -75,6 +66,7 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "postgresql_primary_host": primary.name,
         "postgresql_primary_address": primary.address,
         "postgresql_listen_addresses": ["localhost", host.address],
+        "postgresql_port": replication.endpoint.port.first,
         "postgresql_replication_user": REPLICATION_USER,
         "postgresql_application_name": slot_name(host),
         # Slots live on the primary, one per standby: WAL is kept until each has it.
@@ -83,5 +75,5 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "postgresql_synchronous_standby_names": (f"ANY 1 ({', '.join(standbys)})" if synchronous else ""),
         # A standby that never comes back must not fill the primary's disk with retained WAL.
         "postgresql_max_slot_wal_keep_size": "20GB" if ctx.env == "production" else "1GB",
-        "postgresql_hba": _hba(plan, host, peers),
+        "postgresql_hba": _hba(plan, host, replication),
     }

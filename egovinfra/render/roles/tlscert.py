@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
+from egovinfra.render.hostvars import RenderContext
 
 # Functions that serve TLS: the local group that must read the key (slapd drops root) and the
 # packages of the daemons that read it, installed first so that their users exist.
@@ -20,7 +20,6 @@ _SERVERS = {
 }
 
 
-@provider("tlscert")
 def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """The host's certificate identity (its FQDN), or only the CA for a TLS client."""
     served = [_SERVERS[f] for f in host.roles if f in _SERVERS]

@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.render.hostvars import RenderContext, provider
-from egovinfra.render.roles.groupware import PORT
-from egovinfra.render.roles.nearby import nearest
+from egovinfra.render.hostvars import RenderContext
 
 # Debian's sogo-common puts SOGo's web application here (a link into /usr/share/GNUstep).
 SOGO_RESOURCES = "/usr/lib/GNUstep/SOGo/WebServerResources"
@@ -30,11 +28,11 @@ def service_name(domain: str) -> str:
     return f"groupware.{domain}"
 
 
-@provider("web")
 def web_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A front end: the names it serves with their certificates, and the back end it proxies to."""
-    backend = nearest(ctx.plan, host, "groupware_app")
-    service = service_name(ctx.plan.domain)
+    plan = ctx.plan
+    backend = plan.server(host.name, "groupware_app")
+    service = service_name(plan.domain)
     return {
         "web_server_names": [host.fqdn, service],
         "web_service_identity": service,
@@ -44,7 +42,8 @@ def web_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
             {"name": service, "tls_dir": f"{TLS_DIR}/{service}"},
         ],
         "web_listen_address": host.address,
-        "web_backend": f"http://{backend.address}:{PORT}",
+        "web_port": plan.port("https"),
+        "web_backend": f"http://{backend.address}:{plan.port('groupware')}",
         "web_sogo_resources": SOGO_RESOURCES,
         "web_resources_max_age": RESOURCES_MAX_AGE,
     }

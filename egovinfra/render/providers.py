@@ -1,0 +1,38 @@
+"""The variables provider of each Ansible role: role name → (context, host) → its variables.
+
+An explicit table rather than registration at import: the roles' modules depend on the
+render context (`hostvars`), never the reverse, so no import circle can form.
+"""
+
+from __future__ import annotations
+
+from egovinfra.render.hostvars import VarsProvider
+from egovinfra.render.roles import (
+    common,
+    dns,
+    filesync,
+    groupware,
+    ipsec,
+    ldap,
+    mail,
+    nftables,
+    pki,
+    postgresql,
+    tlscert,
+    web,
+)
+
+PROVIDERS: dict[str, VarsProvider] = {
+    "common": common.common_vars,
+    "dns": dns.dns_vars,
+    "filesync": filesync.filesync_vars,
+    "groupware": groupware.groupware_vars,
+    "ipsec": ipsec.ipsec_vars,
+    "ldap": ldap.ldap_vars,
+    "mail": mail.mail_vars,
+    "nftables": nftables.nftables_vars,
+    "pki": pki.pki_vars,
+    "postgresql": postgresql.postgresql_vars,
+    "tlscert": tlscert.tlscert_vars,
+    "web": web.web_vars,
+}
