@@ -54,6 +54,7 @@ class Progress:
     hosts: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    results: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # task → host → result
 
     def count(self, host: str, what: str) -> None:
         """Add one result of kind `what` for `host`."""
@@ -71,6 +72,7 @@ class Progress:
             self.task = str(data.get("task", ""))
         elif kind == "runner_on_ok":
             self.count(host, "changed" if data.get("res", {}).get("changed") else "ok")
+            self.results.setdefault(str(data.get("task", "")), {})[host] = data.get("res", {})
         elif kind == "runner_on_skipped":
             self.count(host, "skipped")
         elif kind in ("runner_on_failed", "runner_on_unreachable"):
@@ -165,9 +167,11 @@ def parse_extravars(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def runner_env(netns: str | None) -> dict[str, str]:
-    """Environment of ansible-playbook: the repository's settings and the venv's executables."""
+def runner_env(netns: str | None, ssh_args: str | None = None) -> dict[str, str]:
+    """Environment of ansible-playbook: the repository's settings and the venv's executables;
+    `ssh_args` replaces ansible.cfg's ssh_args (e.g. no multiplexing, a short timeout)."""
     return {
+        **({"ANSIBLE_SSH_ARGS": ssh_args} if ssh_args else {}),
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         # ssh multiplexing sockets are keyed by user@address:port only; two labs (namespaces)
         # use the same addresses, so each namespace gets its own folder of sockets.
@@ -188,6 +192,7 @@ def run_playbook(
     reports: Path,
     forks: int,
     netns: str | None = None,
+    ssh_args: str | None = None,
 ) -> tuple[Progress, str, int, float, Path]:
     """Run `playbook` with live progress; return the progress, status, rc, seconds and report dir."""
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
@@ -210,7 +215,7 @@ def run_playbook(
             limit=limit,
             extravars=dict(extravars),
             forks=forks,
-            envvars=runner_env(netns),
+            envvars=runner_env(netns, ssh_args),
             event_handler=on_event,
             quiet=True,
         )

@@ -3,6 +3,7 @@
 from egovinfra.render.roles import (
     common,
     dns,
+    fence,
     filesync,
     groupware,
     ipsec,
@@ -18,6 +19,7 @@ from egovinfra.render.roles import (
 __all__ = [
     "common",
     "dns",
+    "fence",
     "filesync",
     "groupware",
     "ipsec",

@@ -31,7 +31,7 @@ def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     ldap = nearest(plan, host, "directory")
     mail = nearest(plan, host, "mail")
     return {
-        "groupware_active": host.scope == plan.primary.name,
+        "groupware_active": host.scope == plan.active.name,
         "groupware_listen": f"{host.address}:{PORT}",
         "groupware_db_host": db.address,
         "groupware_db_primary_host": databases.primary.name,

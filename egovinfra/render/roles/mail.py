@@ -25,7 +25,7 @@ def _replica(plan: Plan, host: Host) -> Host | None:
     """The mail host this one keeps in sync with: the primary's, or for the primary the first other."""
     others = sorted(
         (h for h in plan.hosts if "mail" in h.roles and h.kind == "datacenter" and h.managed and h.name != host.name),
-        key=lambda h: (h.scope != plan.primary.name, h.name),
+        key=lambda h: (h.scope != plan.active.name, h.name),
     )
     if not others:
         return None

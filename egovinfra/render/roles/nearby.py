@@ -16,7 +16,7 @@ def nearest(plan: Plan, host: Host, function: str) -> Host:
     secondary keeps working alone once the primary is lost.
     """
     members = [h for h in plan.hosts if function in h.roles and h.kind == "datacenter" and h.managed]
-    for scope in (host.scope, plan.primary.name):
+    for scope in (host.scope, plan.active.name):
         found = sorted((h for h in members if h.scope == scope), key=lambda h: h.name)
         if found:
             return found[0]

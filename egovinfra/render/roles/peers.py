@@ -12,7 +12,7 @@ from egovinfra.render.tree import RenderError
 
 @dataclass(frozen=True)
 class Peers:
-    """The hosts of one function: the source of truth in the primary datacenter and its replicas."""
+    """The hosts of one function: the source of truth in the active datacenter and its replicas."""
 
     primary: Host
     replicas: tuple[Host, ...]
@@ -23,19 +23,19 @@ class Peers:
 
 
 def function_peers(plan: Plan, function: str) -> Peers:
-    """The managed hosts doing `function`: one in the primary datacenter, the rest replicas.
+    """The managed hosts doing `function`: one in the active datacenter (the primary unless a
+    failover moved the service), the rest replicas.
 
-    Raises RenderError when the primary datacenter has none or more than one: replication
+    Raises RenderError when the active datacenter has none or more than one: replication
     needs exactly one writer.
     """
+    active = plan.active.name
     members = [h for h in plan.hosts if function in h.roles and h.kind == "datacenter" and h.managed]
-    primaries = [h for h in members if h.scope == plan.primary.name]
+    primaries = [h for h in members if h.scope == active]
     if len(primaries) != 1:
         found = ", ".join(h.name for h in primaries) or "none"
-        raise RenderError(
-            f"{function}: the primary datacenter {plan.primary.name} needs exactly one host doing it (found {found})"
-        )
-    replicas = tuple(h for h in members if h.scope != plan.primary.name)
+        raise RenderError(f"{function}: the active datacenter {active} needs exactly one host doing it (found {found})")
+    replicas = tuple(h for h in members if h.scope != active)
     return Peers(primaries[0], replicas)
 
 

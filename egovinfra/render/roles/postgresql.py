@@ -1,6 +1,7 @@
-"""Variables of the `postgresql` role: a primary in the primary datacenter, streaming standbys.
+"""Variables of the `postgresql` role: a primary in the active datacenter, streaming standbys.
 
-The primary is the `database` host of the primary datacenter; every `database` host of a
+The primary is the `database` host of the active datacenter (the topology's primary unless
+`egovinfra dr` moved the service); every `database` host of a
 secondary datacenter streams from it through a physical replication slot of its own, over the
 inter-datacenter tunnel. pg_hba follows the policy: every prefix a flow lets reach tcp/5432 may
 log in to databases with a password; replication is accepted only from the peer database hosts,
@@ -67,7 +68,9 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     peers = function_peers(plan, "database")
     primary = peers.primary
     is_primary = host.name == primary.name
-    standbys = sorted(slot_name(h) for h in peers.replicas)
+    # A fenced datacenter's standby is gone until failback: no slot retains WAL for it and no
+    # commit waits for it.
+    standbys = sorted(slot_name(h) for h in peers.replicas if plan.serving(h))
     synchronous = plan.replication_mode == "synchronous" and bool(standbys)
     return {
         "postgresql_version": "15",
