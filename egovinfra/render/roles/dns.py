@@ -3,8 +3,8 @@
 Every DNS host is authoritative for the whole zone from the same data (no zone transfer): a
 datacenter that loses the other keeps answering and can switch the service names alone. The
 service names (`groupware.<domain>`, `mail.<domain>`, one per service) point at the active
-datacenter's hosts, the primary unless `dns_active_datacenter` says otherwise; the failover
-switches them with `playbooks/dns-failover.yml -e dns_active_datacenter=<name>`.
+datacenter's hosts (the operational state's, changed only by `egovinfra dr`); the `_dr` TXT
+record says which one serves and since which generation (read by roles/fence).
 """
 
 from __future__ import annotations
