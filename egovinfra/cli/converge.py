@@ -9,6 +9,7 @@ lab's operator key and known hosts, so `egovinfra converge --inventory inventori
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -167,11 +168,24 @@ def parse_extravars(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def runner_env(netns: str | None, ssh_args: str | None = None) -> dict[str, str]:
+def mitogen_strategy_dir() -> Path | None:
+    """The folder of Mitogen's Ansible strategy plugins, when Mitogen is installed."""
+    spec = importlib.util.find_spec("ansible_mitogen")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "plugins" / "strategy"
+
+
+def runner_env(netns: str | None, ssh_args: str | None = None, mitogen: bool = False) -> dict[str, str]:
     """Environment of ansible-playbook: the repository's settings and the venv's executables;
-    `ssh_args` replaces ansible.cfg's ssh_args (e.g. no multiplexing, a short timeout)."""
+    `ssh_args` replaces ansible.cfg's ssh_args (e.g. no multiplexing, a short timeout);
+    `mitogen` runs the plays with Mitogen's linear strategy (one Python per host, kept)."""
+    strategies = mitogen_strategy_dir() if mitogen else None
+    if mitogen and strategies is None:
+        raise ConvergeError("--mitogen: the mitogen package is not installed (pip install mitogen)")
     return {
         **({"ANSIBLE_SSH_ARGS": ssh_args} if ssh_args else {}),
+        **({"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"} if strategies else {}),
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         # ssh multiplexing sockets are keyed by user@address:port only; two labs (namespaces)
         # use the same addresses, so each namespace gets its own folder of sockets.
@@ -193,6 +207,7 @@ def run_playbook(
     forks: int,
     netns: str | None = None,
     ssh_args: str | None = None,
+    mitogen: bool = False,
 ) -> tuple[Progress, str, int, float, Path]:
     """Run `playbook` with live progress; return the progress, status, rc, seconds and report dir."""
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
@@ -215,7 +230,7 @@ def run_playbook(
             limit=limit,
             extravars=dict(extravars),
             forks=forks,
-            envvars=runner_env(netns, ssh_args),
+            envvars=runner_env(netns, ssh_args, mitogen),
             event_handler=on_event,
             quiet=True,
         )
@@ -234,6 +249,9 @@ def converge(
     reports: Annotated[Path, typer.Option(help="where each run keeps its events")] = Path("reports/converge"),
     forks: Annotated[int, typer.Option(help="hosts converged in parallel")] = 30,
     lab_dir: Annotated[Path | None, typer.Option(help="lab state folder, for a lab inventory")] = None,
+    mitogen: Annotated[
+        bool | None, typer.Option(help="run with Mitogen (default: on for a lab inventory, off otherwise)")
+    ] = None,
 ) -> None:
     """Converge hosts with a playbook (default: the whole platform), then print a per-host recap."""
     if not playbook.is_file():
@@ -243,8 +261,16 @@ def converge(
     if access.netns:
         enter_netns(access.netns)
     variables = {**access.extravars(), **parse_extravars(extra_vars or [])}
+    use_mitogen = environment == "lab" if mitogen is None else mitogen
     progress, status, rc, seconds, report = run_playbook(
-        playbook, inventory, limit=limit, extravars=variables, reports=reports, forks=forks, netns=access.netns
+        playbook,
+        inventory,
+        limit=limit,
+        extravars=variables,
+        reports=reports,
+        forks=forks,
+        netns=access.netns,
+        mitogen=use_mitogen,
     )
     console.print(progress.table(final=True))
     for failure in progress.failures:

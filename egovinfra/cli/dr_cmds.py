@@ -187,11 +187,10 @@ def _activate(ctx: Context, timings: dict[str, float]) -> None:
 
 
 def _handover(ctx: Context, target: str, timings: dict[str, float]) -> None:
-    source = ctx.plan.active.name
     _timed(
-        f"hand over from {source} (dr-handover.yml)",
+        f"hand over from {ctx.plan.active.name} (dr-handover.yml)",
         timings,
-        lambda: ctx.run("dr-handover.yml", extravars={"dr_from": source, "dr_to": target}),
+        lambda: ctx.run("dr-handover.yml", extravars={"dr_to": target}),
     )
 
 

@@ -53,6 +53,8 @@ def groups(ctx: RenderContext) -> dict[str, list[str]]:
         if host.kind == "datacenter":
             dc = ctx.plan.datacenter(host.scope)
             out[f"{dc.role}_datacenter"].append(host.name)
+            if dc.name == ctx.plan.active.name:
+                out["dr_active"].append(host.name)
     return {name: sorted(members) for name, members in sorted(out.items())}
 
 
