@@ -50,8 +50,10 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def lab(session: nox.Session) -> None:
     """The main job: image (cached) → up → converge → verify on the default topology; then a
-    flow broken by hand must make verify fail, the failover drill measures RTO and RPO, failback
-    returns to the primary, and the lab must verify again."""
+    flow broken by hand must make verify fail; the disaster-recovery drills run the operator's
+    `egovinfra dr` commands: the primary lost (RTO, RPO), its return (it must stay fenced) and
+    failback; the standby's datacenter lost; the link between the datacenters cut; a planned
+    switchover there and back. The lab must verify again at the end."""
     session.run("egovinfra", "lab", "image")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
@@ -60,4 +62,6 @@ def lab(session: nox.Session) -> None:
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
     session.run("egovinfra", "lab", "failover")
     session.run("egovinfra", "lab", "failback")
+    for drill in ("standby-loss", "link-cut", "switchover"):
+        session.run("egovinfra", "lab", "drill", drill)
     session.run("egovinfra", "lab", "verify", "--no-converge")

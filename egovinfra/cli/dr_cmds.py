@@ -46,7 +46,7 @@ console = Console(highlight=False)
 
 PLAYBOOKS = REPO / "playbooks"
 # The probe must not wait on a multiplexed connection to a host that vanished, nor for long.
-PROBE_SSH = "-o ControlMaster=no -o ControlPath=none -o ConnectTimeout=3 -o BatchMode=yes"
+PROBE_SSH = "-o ControlMaster=no -o ControlPath=none -o ConnectTimeout=2 -o BatchMode=yes"
 
 Inventory = Annotated[Path, typer.Option(help="rendered inventory folder, e.g. inventories/lab")]
 TopologyOpt = Annotated[Path | None, typer.Option("--topology", help="topology folder (default: topology/cameroon)")]
@@ -86,9 +86,8 @@ class Context:
         *,
         limit: str | None = None,
         extravars: dict[str, str] | None = None,
-        ssh_args: str | None = None,
     ) -> tuple[Progress, float]:
-        """Run one playbook of playbooks/; DrError when it fails."""
+        """Run one playbook of playbooks/ (with Mitogen in a lab, as `converge` does); DrError when it fails."""
         progress, status, rc, seconds, report = run_playbook(
             PLAYBOOKS / playbook,
             self.inventory,
@@ -97,7 +96,7 @@ class Context:
             reports=self.reports,
             forks=30,
             netns=self.access.netns,
-            ssh_args=ssh_args,
+            mitogen=self.environment == "lab",
         )
         for failure in progress.failures:
             console.print(f"[red]failed[/red] {failure}", markup=True)
@@ -107,7 +106,7 @@ class Context:
 
     def probe(self) -> steps.Reach:
         """Which managed hosts answer ssh within a few seconds."""
-        console.print("probing every host (3 s timeout)...")
+        console.print("probing every host (2 s timeout)...")
         progress, *_ = run_playbook(
             PLAYBOOKS / "dr-probe.yml",
             self.inventory,

@@ -21,7 +21,7 @@ from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import TopologyArg, load_plan
 from egovinfra.compile import compile_loaded
 from egovinfra.compile.plan import Plan
-from egovinfra.lab import api, drill, failover
+from egovinfra.lab import api, drill, failover, outages
 from egovinfra.lab.access import LabAccess, lab_access
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
@@ -334,3 +334,84 @@ def failback_cmd(
     (reports / "failback.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     if serving:
         raise LabError(f"{lost} served before failback: {', '.join(serving)}")
+
+
+DRILLS = ("standby-loss", "link-cut", "switchover")
+
+
+@lab.command(name="drill")
+def drill_cmd(
+    name: Annotated[str, typer.Argument(help=f"one of {', '.join(DRILLS)}")],
+    path: TopologyArg = None,
+    lab_dir: LabDir = None,
+    reports: Reports = Path("reports"),
+    inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
+    hold: Annotated[float | None, typer.Option(help="seconds the fault lasts (default: per drill)")] = None,
+) -> None:
+    """Drills where the active datacenter survives: the standby's datacenter lost (power), only
+    the link between the datacenters cut, a planned switchover there and back. Writes go on
+    through the service name; nothing acknowledged may be lost, nothing may serve twice."""
+    if name not in DRILLS:
+        raise LabError(f"unknown drill {name!r}: one of {', '.join(DRILLS)}")
+    plan = load_plan(path, "lab")
+    passive = next((dc.name for dc in plan.datacenters if dc.name != plan.active.name and dc not in plan.fenced), None)
+    if passive is None or plan.fenced:
+        raise LabError("the drills need both datacenters serving their part: fail back first")
+    access = lab_access(plan.name, lab_dir)
+    chosen = drill.drill_plan(plan, lost=passive)
+    primary, standby = chosen.standby_db.name, chosen.primary_db.name  # the survivor serves
+    family = access.prefix.rsplit("-", 1)[0]
+    common = ("--inventory", str(inventory), "--lab-dir", str(access.lab_dir), "--yes")
+    runs = str(reports / "outages" / "dr")
+    if name == "standby-loss":
+        fault = f"power cut in {passive} (the standby's datacenter)"
+        inject = outages.power_off(access, chosen)
+
+        def restore() -> None:
+            api.up(plan, lab_dir=access.lab_dir, family=family, console=console)
+
+        default_hold = plan.degrade_after + 20.0
+    elif name == "link-cut":
+        fault = f"{passive}'s WAN link cut (every host keeps running)"
+        inject = outages.set_link(access, chosen.lost_wan_link, "down")
+        restore = outages.set_link(access, chosen.lost_wan_link, "up")
+        default_hold = 60.0
+    else:
+        fault = f"egovinfra dr switchover --to {passive}, then back to {plan.active.name}"
+
+        def inject() -> None:
+            _egovinfra("dr", "switchover", "--to", passive, *common, "--reports", runs)
+
+        def restore() -> None:
+            _egovinfra("dr", "switchover", "--to", plan.active.name, *common, "--reports", runs)
+
+        default_hold = 0.0
+    result = outages.run(
+        access,
+        chosen,
+        name,
+        fault,
+        inject,
+        restore,
+        primary=primary,
+        standby=standby,
+        hold=default_hold if hold is None else hold,
+        say=console.print,
+    )
+    out = reports / "outages" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n")
+    table = Table("measure", "value", title=f"drill {name}: {fault}")
+    for label, value in (
+        ("writes acknowledged / failed attempts", f"{result.writes_acked} / {result.failed_writes}"),
+        ("longest time without an acknowledged write", f"{result.longest_pause:.1f} s"),
+        (
+            f"acknowledged rows missing on {primary} / {standby}",
+            f"{result.missing_on_primary} / {result.missing_on_standby}",
+        ),
+        ("restore → standby streams again", f"{result.standby_streaming_after} s"),
+        ("restore → synchronous again", f"{result.synchronous_after} s"),
+        *[(f"step: {step}", f"{seconds:.1f} s") for step, seconds in result.steps.items()],
+    ):
+        table.add_row(label, value)
+    console.print(table)

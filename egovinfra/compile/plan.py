@@ -235,6 +235,10 @@ class Plan:
     policy: Policy = field(default_factory=Policy)  # firewall rules and lint, built by compile.policy
     directory: Directory = field(default_factory=Directory)  # people and mail domains, compile.directory
     operations: Operations | None = None  # None: as designed, the primary serves
+    # Synchronous replication without a streaming standby: block ("wait") or commit alone after
+    # `degrade_after` seconds ("degrade").
+    on_standby_loss: Literal["wait", "degrade"] = "degrade"
+    degrade_after: int = 30
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

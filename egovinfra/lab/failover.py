@@ -197,10 +197,11 @@ def _writes(access: LabAccess, host: str) -> list[tuple[str, int, float, str]]:
     return out
 
 
-def _prepare(access: LabAccess, drill: DrillPlan) -> None:
-    """A database and a role for the drill on the primary; the client gets the password."""
+def _prepare(access: LabAccess, drill: DrillPlan, primary: str | None = None) -> None:
+    """A database and a role for the drill on the primary (default: the drill's, about to be
+    lost); the client gets the password."""
     password = secrets.token_hex(16)
-    primary = drill.primary_db.name
+    primary = primary or drill.primary_db.name
     _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
     _psql(access, primary, f"DROP ROLE IF EXISTS {ROLE}")
     _psql(access, primary, f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'")

@@ -114,6 +114,7 @@ def test_after_a_failover_the_inventory_makes_the_secondary_serve(topology: Path
     assert host("dla-db")["postgresql_role"] == "primary"
     assert host("dla-db")["postgresql_synchronous_standby_names"] == ""  # commits alone while yde is gone
     assert host("dla-db")["postgresql_slots"] == []
+    assert host("dla-db")["postgresql_degrade_watch"] is False  # nothing to wait for
     assert host("dla-groupware")["groupware_active"] is True
     assert host("yde-groupware")["groupware_active"] is False
     assert host("dla-dns")["dns_active_datacenter"] == "dla"
@@ -137,6 +138,8 @@ def test_after_rejoin_the_returned_datacenter_follows(topology: Path) -> None:
     assert inv["host_vars/yde-db.yml"]["postgresql_role"] == "standby"
     assert inv["host_vars/yde-db.yml"]["postgresql_primary_host"] == "dla-db"
     assert inv["host_vars/dla-db.yml"]["postgresql_slots"] == ["yde_db"]
+    assert inv["host_vars/dla-db.yml"]["postgresql_degrade_watch"] is True
+    assert inv["host_vars/yde-db.yml"]["postgresql_degrade_watch"] is False  # a standby never degrades
     assert inv["host_vars/yde-ldap.yml"]["ldap_role"] == "consumer"
     assert [p["name"] for p in inv["host_vars/dla-files.yml"]["filesync_peers"]] == ["yde-files"]
     assert "dr_fenced" not in inv["hosts.yml"]["all"]["children"]
@@ -144,3 +147,12 @@ def test_after_rejoin_the_returned_datacenter_follows(topology: Path) -> None:
 
 def test_designed_state_renders_what_was_committed(topology: Path) -> None:
     assert load_state(load_topology(topology), "production") == Operations(active="yde")
+
+
+@pytest.mark.parametrize(("policy", "watch"), [("degrade", True), ("wait", False)])
+def test_the_topology_says_what_a_lost_standby_does(topology: Path, policy: str, watch: bool) -> None:
+    text = (topology / "topology.yaml").read_text()
+    (topology / "topology.yaml").write_text(text.replace("on_standby_loss: degrade", f"on_standby_loss: {policy}"))
+    vars_ = _inventory(topology)["host_vars/yde-db.yml"]
+    assert vars_["postgresql_degrade_watch"] is watch
+    assert vars_["postgresql_degrade_after"] == 30

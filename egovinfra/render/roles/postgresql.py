@@ -84,6 +84,10 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "postgresql_slots": standbys if is_primary else [],
         # ANY 1: a commit waits for one standby's flush (RPO 0), whichever answers first.
         "postgresql_synchronous_standby_names": (f"ANY 1 ({', '.join(standbys)})" if synchronous else ""),
+        # With no standby streaming, a synchronous primary commits alone after this many seconds
+        # (replication.on_standby_loss: degrade), or waits for one (wait).
+        "postgresql_degrade_watch": is_primary and synchronous and plan.on_standby_loss == "degrade",
+        "postgresql_degrade_after": plan.degrade_after,
         # A standby that never comes back must not fill the primary's disk with retained WAL.
         "postgresql_max_slot_wal_keep_size": "20GB" if ctx.env == "production" else "1GB",
         "postgresql_hba": _hba(plan, host, peers),
