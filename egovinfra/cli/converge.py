@@ -28,6 +28,7 @@ from rich.table import Table
 from ruamel.yaml import YAML
 
 from egovinfra.cli import app
+from egovinfra.cli.changes import changed_paths, limit_for
 from egovinfra.errors import EgovinfraError
 from egovinfra.lab import lifecycle
 from egovinfra.lab.names import mgmt_ns
@@ -56,6 +57,7 @@ class Progress:
     failures: list[str] = field(default_factory=list)
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
     results: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # task → host → result
+    changes: dict[str, list[str]] = field(default_factory=dict)  # host → "task: file" that changed
 
     def count(self, host: str, what: str) -> None:
         """Add one result of kind `what` for `host`."""
@@ -72,8 +74,12 @@ class Progress:
         elif kind == "playbook_on_task_start":
             self.task = str(data.get("task", ""))
         elif kind == "runner_on_ok":
-            self.count(host, "changed" if data.get("res", {}).get("changed") else "ok")
-            self.results.setdefault(str(data.get("task", "")), {})[host] = data.get("res", {})
+            res = data.get("res", {})
+            self.count(host, "changed" if res.get("changed") else "ok")
+            self.results.setdefault(str(data.get("task", "")), {})[host] = res
+            if res.get("changed"):
+                where = res.get("dest") or res.get("path") or res.get("name") or ""
+                self.changes.setdefault(host, []).append(f"{data.get('task', '')}{': ' + str(where) if where else ''}")
         elif kind == "runner_on_skipped":
             self.count(host, "skipped")
         elif kind in ("runner_on_failed", "runner_on_unreachable"):
@@ -157,6 +163,13 @@ def enter_netns(netns: str) -> None:
     os.execvpe("ip", argv, env)
 
 
+def _repo_relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        raise ConvergeError(f"{path}: --changed-since needs an inventory inside the repository {REPO}") from None
+
+
 def parse_extravars(pairs: list[str]) -> dict[str, str]:
     """`KEY=VALUE` pairs → a dict; raises ConvergeError on a pair without `=`."""
     out: dict[str, str] = {}
@@ -208,6 +221,8 @@ def run_playbook(
     netns: str | None = None,
     ssh_args: str | None = None,
     mitogen: bool = False,
+    tags: str | None = None,
+    check: bool = False,
 ) -> tuple[Progress, str, int, float, Path]:
     """Run `playbook` with live progress; return the progress, status, rc, seconds and report dir."""
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
@@ -228,6 +243,8 @@ def run_playbook(
             playbook=str(playbook.absolute()),
             inventory=str(inventory.absolute()),
             limit=limit,
+            tags=tags,
+            cmdline="--check --diff" if check else None,
             extravars=dict(extravars),
             forks=forks,
             envvars=runner_env(netns, ssh_args, mitogen),
@@ -252,6 +269,13 @@ def converge(
     mitogen: Annotated[
         bool | None, typer.Option(help="run with Mitogen (default: on for a lab inventory, off otherwise)")
     ] = None,
+    tags: Annotated[str | None, typer.Option(help="only these roles' tasks, e.g. nftables,ipsec")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="report what would change (--check --diff), change nothing")
+    ] = False,
+    changed_since: Annotated[
+        str | None, typer.Option(help="only hosts whose rendered files or roles changed since this git revision")
+    ] = None,
 ) -> None:
     """Converge hosts with a playbook (default: the whole platform), then print a per-host recap."""
     if not playbook.is_file():
@@ -261,6 +285,13 @@ def converge(
     if access.netns:
         enter_netns(access.netns)
     variables = {**access.extravars(), **parse_extravars(extra_vars or [])}
+    if changed_since is not None:
+        scoped = limit_for(changed_paths(changed_since, REPO), _repo_relative(inventory))
+        if scoped is None:
+            console.print(f"nothing converged changed since {changed_since}: no host to visit")
+            return
+        limit = scoped if limit is None else f"{limit}:&{scoped}"
+        console.print(f"changed since {changed_since}: converging {limit}")
     use_mitogen = environment == "lab" if mitogen is None else mitogen
     progress, status, rc, seconds, report = run_playbook(
         playbook,
@@ -271,8 +302,14 @@ def converge(
         forks=forks,
         netns=access.netns,
         mitogen=use_mitogen,
+        tags=tags,
+        check=check,
     )
     console.print(progress.table(final=True))
+    for host, changed in sorted(progress.changes.items()):
+        console.print(
+            f"[yellow]{'would change' if check else 'changed'}[/yellow] {host}: " + "; ".join(changed), markup=True
+        )
     for failure in progress.failures:
         console.print(f"[red]failed[/red] {failure}", markup=True)
     summary = {
