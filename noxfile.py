@@ -60,9 +60,11 @@ def fuzz(session: nox.Session) -> None:
 @nox.session
 def lab(session: nox.Session) -> None:
     """The main job: image (cached) → up → converge → verify on the default topology (with the
-    groupware in a browser at the primary); then a flow broken by hand must make verify fail,
-    the failover drill measures RTO and RPO, the browser suite runs at the secondary's front
-    end, failback returns to the primary, and the lab must verify again."""
+    groupware in a browser at the primary); then a flow broken by hand must make verify fail;
+    the disaster-recovery drills run the operator's `egovinfra dr` commands: the primary lost
+    (RTO, RPO; then the browser suite at the secondary's front end), its return (it must stay
+    fenced) and failback; the standby's datacenter lost; the link between the datacenters cut;
+    a planned switchover there and back. The lab must verify again at the end."""
     session.run("egovinfra", "lab", "image")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
@@ -72,4 +74,6 @@ def lab(session: nox.Session) -> None:
     session.run("egovinfra", "lab", "failover")
     session.run("egovinfra", "lab", "browser", "--datacenter", "dla")
     session.run("egovinfra", "lab", "failback")
+    for drill in ("standby-loss", "link-cut", "switchover"):
+        session.run("egovinfra", "lab", "drill", drill)
     session.run("egovinfra", "lab", "verify", "--no-converge")

@@ -50,6 +50,7 @@ COMMAND_MODULES = {
     "converge": "converge",
     "vagrant": "vagrant_cmd",
     "lab": "lab_cmds",
+    "dr": "dr_cmds",
 }
 
 

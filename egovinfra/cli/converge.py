@@ -9,6 +9,7 @@ lab's operator key and known hosts, so `egovinfra converge --inventory inventori
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -27,6 +28,7 @@ from rich.table import Table
 from ruamel.yaml import YAML
 
 from egovinfra.cli import app
+from egovinfra.cli.changes import changed_paths, limit_for
 from egovinfra.errors import EgovinfraError
 from egovinfra.lab import lifecycle
 from egovinfra.lab.names import mgmt_ns
@@ -54,6 +56,8 @@ class Progress:
     hosts: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    results: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # task → host → result
+    changes: dict[str, list[str]] = field(default_factory=dict)  # host → "task: file" that changed
 
     def count(self, host: str, what: str) -> None:
         """Add one result of kind `what` for `host`."""
@@ -70,7 +74,12 @@ class Progress:
         elif kind == "playbook_on_task_start":
             self.task = str(data.get("task", ""))
         elif kind == "runner_on_ok":
-            self.count(host, "changed" if data.get("res", {}).get("changed") else "ok")
+            res = data.get("res", {})
+            self.count(host, "changed" if res.get("changed") else "ok")
+            self.results.setdefault(str(data.get("task", "")), {})[host] = res
+            if res.get("changed"):
+                where = res.get("dest") or res.get("path") or res.get("name") or ""
+                self.changes.setdefault(host, []).append(f"{data.get('task', '')}{': ' + str(where) if where else ''}")
         elif kind == "runner_on_skipped":
             self.count(host, "skipped")
         elif kind in ("runner_on_failed", "runner_on_unreachable"):
@@ -154,6 +163,13 @@ def enter_netns(netns: str) -> None:
     os.execvpe("ip", argv, env)
 
 
+def _repo_relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        raise ConvergeError(f"{path}: --changed-since needs an inventory inside the repository {REPO}") from None
+
+
 def parse_extravars(pairs: list[str]) -> dict[str, str]:
     """`KEY=VALUE` pairs → a dict; raises ConvergeError on a pair without `=`."""
     out: dict[str, str] = {}
@@ -165,9 +181,24 @@ def parse_extravars(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def runner_env(netns: str | None) -> dict[str, str]:
-    """Environment of ansible-playbook: the repository's settings and the venv's executables."""
+def mitogen_strategy_dir() -> Path | None:
+    """The folder of Mitogen's Ansible strategy plugins, when Mitogen is installed."""
+    spec = importlib.util.find_spec("ansible_mitogen")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "plugins" / "strategy"
+
+
+def runner_env(netns: str | None, ssh_args: str | None = None, mitogen: bool = False) -> dict[str, str]:
+    """Environment of ansible-playbook: the repository's settings and the venv's executables;
+    `ssh_args` replaces ansible.cfg's ssh_args (e.g. no multiplexing, a short timeout);
+    `mitogen` runs the plays with Mitogen's linear strategy (one Python per host, kept)."""
+    strategies = mitogen_strategy_dir() if mitogen else None
+    if mitogen and strategies is None:
+        raise ConvergeError("--mitogen: the mitogen package is not installed (pip install mitogen)")
     return {
+        **({"ANSIBLE_SSH_ARGS": ssh_args} if ssh_args else {}),
+        **({"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"} if strategies else {}),
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         # ssh multiplexing sockets are keyed by user@address:port only; two labs (namespaces)
         # use the same addresses, so each namespace gets its own folder of sockets.
@@ -188,6 +219,10 @@ def run_playbook(
     reports: Path,
     forks: int,
     netns: str | None = None,
+    ssh_args: str | None = None,
+    mitogen: bool = False,
+    tags: str | None = None,
+    check: bool = False,
 ) -> tuple[Progress, str, int, float, Path]:
     """Run `playbook` with live progress; return the progress, status, rc, seconds and report dir."""
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
@@ -208,9 +243,11 @@ def run_playbook(
             playbook=str(playbook.absolute()),
             inventory=str(inventory.absolute()),
             limit=limit,
+            tags=tags,
+            cmdline="--check --diff" if check else None,
             extravars=dict(extravars),
             forks=forks,
-            envvars=runner_env(netns),
+            envvars=runner_env(netns, ssh_args, mitogen),
             event_handler=on_event,
             quiet=True,
         )
@@ -229,6 +266,16 @@ def converge(
     reports: Annotated[Path, typer.Option(help="where each run keeps its events")] = Path("reports/converge"),
     forks: Annotated[int, typer.Option(help="hosts converged in parallel")] = 30,
     lab_dir: Annotated[Path | None, typer.Option(help="lab state folder, for a lab inventory")] = None,
+    mitogen: Annotated[
+        bool | None, typer.Option(help="run with Mitogen (default: on for a lab inventory, off otherwise)")
+    ] = None,
+    tags: Annotated[str | None, typer.Option(help="only these roles' tasks, e.g. nftables,ipsec")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="report what would change (--check --diff), change nothing")
+    ] = False,
+    changed_since: Annotated[
+        str | None, typer.Option(help="only hosts whose rendered files or roles changed since this git revision")
+    ] = None,
 ) -> None:
     """Converge hosts with a playbook (default: the whole platform), then print a per-host recap."""
     if not playbook.is_file():
@@ -238,10 +285,31 @@ def converge(
     if access.netns:
         enter_netns(access.netns)
     variables = {**access.extravars(), **parse_extravars(extra_vars or [])}
+    if changed_since is not None:
+        scoped = limit_for(changed_paths(changed_since, REPO), _repo_relative(inventory))
+        if scoped is None:
+            console.print(f"nothing converged changed since {changed_since}: no host to visit")
+            return
+        limit = scoped if limit is None else f"{limit}:&{scoped}"
+        console.print(f"changed since {changed_since}: converging {limit}")
+    use_mitogen = environment == "lab" if mitogen is None else mitogen
     progress, status, rc, seconds, report = run_playbook(
-        playbook, inventory, limit=limit, extravars=variables, reports=reports, forks=forks, netns=access.netns
+        playbook,
+        inventory,
+        limit=limit,
+        extravars=variables,
+        reports=reports,
+        forks=forks,
+        netns=access.netns,
+        mitogen=use_mitogen,
+        tags=tags,
+        check=check,
     )
     console.print(progress.table(final=True))
+    for host, changed in sorted(progress.changes.items()):
+        console.print(
+            f"[yellow]{'would change' if check else 'changed'}[/yellow] {host}: " + "; ".join(changed), markup=True
+        )
     for failure in progress.failures:
         console.print(f"[red]failed[/red] {failure}", markup=True)
     summary = {

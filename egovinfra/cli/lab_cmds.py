@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -18,12 +19,18 @@ from rich.table import Table
 
 from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import TopologyArg, load_plan
+from egovinfra.compile import compile_loaded
 from egovinfra.compile.plan import Plan
-from egovinfra.lab import api, drill, failover
+from egovinfra.lab import api, drill, failover, outages
 from egovinfra.lab.access import LabAccess, lab_access
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
+from egovinfra.model import load_topology
+from egovinfra.model.operations import state_path
 from egovinfra.pki import resolve_pki_dir
+from egovinfra.render import write_tree
+from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.inventory import render_inventory
 from egovinfra.verify import groupware, report, runner
 from egovinfra.verify.context import LabContext
 
@@ -33,6 +40,9 @@ console = Console(highlight=False)
 
 LabDir = Annotated[Path | None, typer.Option("--lab-dir", help="state folder (default /var/lib/egovinfra/lab/<name>)")]
 ImageDir = Annotated[Path, typer.Option("--image-dir", help="image cache folder")]
+Family = Annotated[
+    str, typer.Option("--family", help="name prefix family: a second lab of the same topology needs its own")
+]
 
 
 @lab.command()
@@ -46,10 +56,12 @@ def image(
 
 
 @lab.command()
-def up(path: TopologyArg = None, lab_dir: LabDir = None, image_dir: ImageDir = DEFAULT_CACHE_DIR) -> None:
+def up(
+    path: TopologyArg = None, lab_dir: LabDir = None, image_dir: ImageDir = DEFAULT_CACHE_DIR, family: Family = "eg"
+) -> None:
     """Build the image if needed, then the network and every host of the topology; wait for sshd."""
-    plan = load_plan(path)
-    result = api.up(plan, lab_dir=lab_dir, image_dir=image_dir, console=console)
+    plan = load_plan(path, "lab")
+    result = api.up(plan, lab_dir=lab_dir, image_dir=image_dir, family=family, console=console)
     table = Table("stage", "seconds", title=f"lab {plan.name} is up")
     for stage, seconds in result.timings.items():
         table.add_row(stage, f"{seconds:.1f}")
@@ -57,20 +69,34 @@ def up(path: TopologyArg = None, lab_dir: LabDir = None, image_dir: ImageDir = D
 
 
 @lab.command()
-def down(path: TopologyArg = None, lab_dir: LabDir = None) -> None:
-    """Remove every host, mount, namespace and process the lab made, and nothing else."""
-    plan = load_plan(path)
-    result = api.down(plan.name, lab_dir=lab_dir)
+def down(
+    path: TopologyArg = None,
+    lab_dir: LabDir = None,
+    family: Family = "eg",
+    inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
+) -> None:
+    """Remove every host, mount, namespace and process the lab made, and nothing else; the
+    lab's operational state (drills fail it over) goes with it and its inventory is rendered
+    again in the designed state."""
+    plan = load_plan(path, "lab")
+    result = api.down(plan.name, lab_dir=lab_dir, family=family)
     console.print(
         f"lab {plan.name} is down: {len(result.stopped)} hosts stopped, {len(result.killed)} "
         f"orphans killed, {len(result.unmounted)} mounts and {len(result.netns)} namespaces removed"
     )
+    loaded = load_topology(path)
+    state = state_path(loaded.origin, "lab")
+    if state is not None and state.exists():
+        state.unlink()
+        if inventory.is_dir():
+            write_tree(render_inventory(RenderContext(compile_loaded(loaded), "lab"), prefix=""), inventory)
+        console.print(f"removed the lab's operational state {state}; {inventory} rendered in the designed state")
 
 
 @lab.command()
 def status(path: TopologyArg = None, lab_dir: LabDir = None) -> None:
     """The lab's hosts: running or not, and their management addresses."""
-    plan = load_plan(path)
+    plan = load_plan(path, "lab")
     table = Table("host", "machine", "management", "pid", "netns")
     for host in api.status(plan.name, lab_dir=lab_dir):
         table.add_row(
@@ -87,7 +113,7 @@ def ssh(
     lab_dir: LabDir = None,
 ) -> None:
     """Open a root shell on a lab host (or run the command given after --)."""
-    plan = load_plan(path)
+    plan = load_plan(path, "lab")
     argv = api.ssh_command(plan.name, host, lab_dir=lab_dir, command=list(ctx.args))
     os.execvp(argv[0], argv)
 
@@ -136,7 +162,7 @@ def verify(
 ) -> None:
     """Check the lab against the intent: reachability with real packets, IPsec SAs, no cleartext
     on the WAN, PostgreSQL streaming, DNS, idempotence. Table on screen, JUnit XML in reports/."""
-    plan = load_plan(path)
+    plan = load_plan(path, "lab")
     access = lab_access(plan.name, lab_dir)
     summary = _converge_again(inventory, access.lab_dir, reports / "verify") if converge else None
     ctx = lab_context(access, path, summary)
@@ -160,31 +186,18 @@ def _egovinfra(*args: str) -> None:
 
 
 def _actions(plan: Plan, access: LabAccess, inventory: Path, reports: Path) -> failover.Actions:
-    lab_dir = str(access.lab_dir)
-    runs = str(reports / "failover" / "converge")
-    common = ("--inventory", str(inventory), "--lab-dir", lab_dir, "--reports", runs)
-    drill_plan_ = drill.drill_plan(plan)
-
-    def switch_dns(datacenter: str, hosts: tuple[str, ...]) -> None:
-        _egovinfra(
-            "converge",
-            "playbooks/dns-failover.yml",
-            *common,
-            "--limit",
-            ",".join(hosts),
-            "-e",
-            f"dns_active_datacenter={datacenter}",
-        )
+    """The operator's commands against the lab's inventory, and the lab's power switch."""
+    common = ("--inventory", str(inventory), "--lab-dir", str(access.lab_dir), "--yes")
 
     def restore() -> None:
         family = access.prefix.rsplit("-", 1)[0]
         api.up(plan, lab_dir=access.lab_dir, family=family, console=console)
 
-    def reseed(host: str) -> None:
-        pair = f"{drill_plan_.primary_db.name},{host}"
-        _egovinfra("converge", "playbooks/postgresql.yml", *common, "--limit", pair, "-e", "postgresql_reseed=true")
-
-    return failover.Actions(switch_dns=switch_dns, restore=restore, reseed=reseed)
+    return failover.Actions(
+        fail_over=lambda: _egovinfra("dr", "failover", *common, "--reports", str(reports / "failover" / "dr")),
+        fail_back=lambda: _egovinfra("dr", "failback", *common, "--reports", str(reports / "failback" / "dr")),
+        restore=restore,
+    )
 
 
 def _runner(access: LabAccess) -> groupware.Runner:
@@ -194,7 +207,7 @@ def _runner(access: LabAccess) -> groupware.Runner:
     return run
 
 
-def _groupware_drill(plan: Plan, access: LabAccess) -> tuple[failover.ServiceDrill, ...]:
+def _groupware_drill(plan: Plan, access: LabAccess, lost: str | None = None) -> tuple[failover.ServiceDrill, ...]:
     """The groupware's part of the drill: mails between two ministries before the loss; after
     it, the sender logs in at the secondary and finds them (RTO), missing mails are the RPO."""
     if not any("groupware_web" in h.roles for h in plan.hosts) or not plan.directory.people:
@@ -206,7 +219,8 @@ def _groupware_drill(plan: Plan, access: LabAccess) -> tuple[failover.ServiceDri
         groupware.workstation_of(plan, sender_site),
         groupware.ca_bundle(resolve_pki_dir(plan.name)),
     )
-    secondary = drill.drill_plan(plan).secondary_dc
+    chosen = drill.drill_plan(plan, lost=lost)
+    primary, secondary = chosen.primary_dc, chosen.secondary_dc
     sent: list[groupware.Sent] = []
 
     def prepare() -> None:
@@ -224,10 +238,13 @@ def _groupware_drill(plan: Plan, access: LabAccess) -> tuple[failover.ServiceDri
             detail=f"{measured.detail}; last login answered {measured.login_status}",
         )
 
-    def give_back() -> None:
-        groupware.give_back(probe, sender_site, recipient_site, plan.primary.name, secondary)
+    def write_alone() -> None:
+        sent.append(groupware.send_probes(probe, sender_site, recipient_site, count=1, datacenter=secondary))
 
-    return (failover.ServiceDrill("groupware", prepare, take_over, give_back),)
+    def give_back() -> None:
+        groupware.give_back(probe, sent[-1], primary, secondary)
+
+    return (failover.ServiceDrill("groupware", prepare, take_over, write_alone, give_back),)
 
 
 @lab.command(name="failover")
@@ -239,7 +256,7 @@ def failover_cmd(
     client: Annotated[str | None, typer.Option(help="the writing client (default: chosen from the flows)")] = None,
 ) -> None:
     """Lose the primary datacenter while a client writes; fail over; report RTO and RPO."""
-    plan = load_plan(path)
+    plan = load_plan(path, "lab")
     access = lab_access(plan.name, lab_dir)
     chosen = drill.drill_plan(plan, client)
     result = failover.failover(
@@ -287,21 +304,117 @@ def failback_cmd(
     reports: Reports = Path("reports"),
     inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
 ) -> None:
-    """Bring the primary datacenter back and return the service to it."""
-    plan = load_plan(path)
+    """Power the lost datacenter on again (it must stay fenced), then `egovinfra dr failback`."""
+    plan = load_plan(path, "lab")
+    if not plan.fenced:
+        raise LabError(f"no datacenter is fenced in {plan.name}'s lab: run `egovinfra lab failover` first")
+    lost = plan.fenced[0].name
     access = lab_access(plan.name, lab_dir)
-    steps = failover.failback(
+    chosen = drill.drill_plan(plan, lost=lost)
+    returned_hosts = {
+        function: groupware.only(plan, function, lost).name
+        for function in ("dns", "groupware_app", "filestore")
+        if any(function in h.roles and h.scope == lost for h in plan.hosts)
+    }
+    steps, returned = failover.failback(
         lambda: lab_access(plan.name, lab_dir),
-        drill.drill_plan(plan),
+        chosen,
         _actions(plan, access, inventory, reports),
-        services=_groupware_drill(plan, access),
+        returned_hosts=returned_hosts,
+        services=_groupware_drill(plan, access, lost=lost),
         say=console.print,
     )
     table = Table("step", "seconds", title="failback")
     for name, seconds in steps.items():
         table.add_row(name, f"{seconds:.1f}")
     console.print(table)
-    (reports / "failback.json").write_text(json.dumps(steps, indent=2) + "\n")
+    serving = returned.serving()
+    console.print(f"{lost} before failback served: {', '.join(serving) or 'nothing (fenced)'}")
+    out = {"steps": steps, "returned_before_failback": dataclasses.asdict(returned)}
+    (reports / "failback.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    if serving:
+        raise LabError(f"{lost} served before failback: {', '.join(serving)}")
+
+
+DRILLS = ("standby-loss", "link-cut", "switchover")
+
+
+@lab.command(name="drill")
+def drill_cmd(
+    name: Annotated[str, typer.Argument(help=f"one of {', '.join(DRILLS)}")],
+    path: TopologyArg = None,
+    lab_dir: LabDir = None,
+    reports: Reports = Path("reports"),
+    inventory: Annotated[Path, typer.Option(help="the lab's rendered inventory")] = Path("inventories/lab"),
+    hold: Annotated[float | None, typer.Option(help="seconds the fault lasts (default: per drill)")] = None,
+) -> None:
+    """Drills where the active datacenter survives: the standby's datacenter lost (power), only
+    the link between the datacenters cut, a planned switchover there and back. Writes go on
+    through the service name; nothing acknowledged may be lost, nothing may serve twice."""
+    if name not in DRILLS:
+        raise LabError(f"unknown drill {name!r}: one of {', '.join(DRILLS)}")
+    plan = load_plan(path, "lab")
+    passive = next((dc.name for dc in plan.datacenters if dc.name != plan.active.name and dc not in plan.fenced), None)
+    if passive is None or plan.fenced:
+        raise LabError("the drills need both datacenters serving their part: fail back first")
+    access = lab_access(plan.name, lab_dir)
+    chosen = drill.drill_plan(plan, lost=passive)
+    primary, standby = chosen.standby_db.name, chosen.primary_db.name  # the survivor serves
+    family = access.prefix.rsplit("-", 1)[0]
+    common = ("--inventory", str(inventory), "--lab-dir", str(access.lab_dir), "--yes")
+    runs = str(reports / "outages" / "dr")
+    if name == "standby-loss":
+        fault = f"power cut in {passive} (the standby's datacenter)"
+        inject = outages.power_off(access, chosen)
+
+        def restore() -> None:
+            api.up(plan, lab_dir=access.lab_dir, family=family, console=console)
+
+        default_hold = plan.degrade_after + 20.0
+    elif name == "link-cut":
+        fault = f"{passive}'s WAN link cut (every host keeps running)"
+        inject = outages.set_link(access, chosen.lost_wan_link, "down")
+        restore = outages.set_link(access, chosen.lost_wan_link, "up")
+        default_hold = 60.0
+    else:
+        fault = f"egovinfra dr switchover --to {passive}, then back to {plan.active.name}"
+
+        def inject() -> None:
+            _egovinfra("dr", "switchover", "--to", passive, *common, "--reports", runs)
+
+        def restore() -> None:
+            _egovinfra("dr", "switchover", "--to", plan.active.name, *common, "--reports", runs)
+
+        default_hold = 0.0
+    result = outages.run(
+        access,
+        chosen,
+        name,
+        fault,
+        inject,
+        restore,
+        primary=primary,
+        standby=standby,
+        hold=default_hold if hold is None else hold,
+        say=console.print,
+    )
+    out = reports / "outages" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n")
+    table = Table("measure", "value", title=f"drill {name}: {fault}")
+    for label, value in (
+        ("writes acknowledged / failed attempts", f"{result.writes_acked} / {result.failed_writes}"),
+        ("longest time without an acknowledged write", f"{result.longest_pause:.1f} s"),
+        (
+            f"acknowledged rows missing on {primary} / {standby}",
+            f"{result.missing_on_primary} / {result.missing_on_standby}",
+        ),
+        ("restore → standby streams again", f"{result.standby_streaming_after} s"),
+        ("restore → synchronous again", f"{result.synchronous_after} s"),
+        *[(f"step: {step}", f"{seconds:.1f} s") for step, seconds in result.steps.items()],
+    ):
+        table.add_row(label, value)
+    console.print(table)
 
 
 from egovinfra.cli import lab_browser  # noqa: E402, F401  (registers `lab browser`)

@@ -18,7 +18,9 @@ from rich.table import Table
 from egovinfra.cli import app
 from egovinfra.compile import Plan, compile_loaded
 from egovinfra.errors import EgovinfraError
-from egovinfra.model import load_topology
+from egovinfra.model import LoadedTopology, load_topology
+from egovinfra.model.operations import STATE_DIR, Operations, load_operations, state_path
+from egovinfra.model.problems import Problem, TopologyError
 from egovinfra.model.schema import Site, Topology
 from egovinfra.render import Environment, Output, read_tree, render_all, render_changes, write_tree
 from egovinfra.render.diff import host_changes, unified
@@ -47,15 +49,40 @@ class Env(StrEnum):
     lab = "lab"
 
 
-def load_plan(path: Path | None) -> Plan:
-    """Load, validate and compile; every problem is located and raised together."""
-    return compile_loaded(load_topology(path))
+def load_plan(path: Path | None, environment: str = "production") -> Plan:
+    """Load, validate and compile with the operational state of `environment`
+    (``state/<environment>.yaml`` beside the topology); every problem is located and raised together."""
+    loaded = load_topology(path)
+    return compile_loaded(loaded, load_state(loaded, environment))
+
+
+def load_state(loaded: LoadedTopology, environment: str) -> Operations:
+    """The operational state of `environment`: the designed one when no state file exists."""
+    path = state_path(loaded.origin, environment)
+    return load_operations(loaded.topology, path, _shown(path) if path else "")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @app.command()
 def validate(path: TopologyArg = None) -> None:
-    """Check a topology; exit 0 when valid, 2 with every problem listed on stderr."""
-    plan = load_plan(path)
+    """Check a topology and its operational state files; exit 0 when valid, 2 with every problem on stderr."""
+    loaded = load_topology(path)
+    states = sorted((loaded.origin / STATE_DIR).glob("*.yaml")) if loaded.origin.is_dir() else []
+    problems: list[Problem] = []
+    for state in states:
+        try:
+            load_operations(loaded.topology, state, _shown(state))
+        except TopologyError as exc:
+            problems += exc.problems
+    if problems:
+        raise TopologyError(problems)
+    plan = compile_loaded(loaded)
     out.print(
         f"{plan.name}: valid — {len(plan.datacenters)} datacenters, {len(plan.sites)} sites, "
         f"{len(plan.hosts)} hosts, {len(plan.flows)} flows"
@@ -105,7 +132,7 @@ def render(
     env: Annotated[Env, typer.Option(help="target environment")] = Env.production,
 ) -> None:
     """Render the inventory and every host's configuration files, deterministically."""
-    resolved = load_plan(path)
+    resolved = load_plan(path, env.value)
     with Output.open(out_dir) as output:
         changes = render_changes(resolved, output, _env(env))
         output.commit(changes)
@@ -129,7 +156,7 @@ def inventory(
     env: Annotated[Env, typer.Option(help="target environment")] = Env.production,
 ) -> None:
     """Render only the Ansible inventory (hosts.yml, group_vars/, host_vars/)."""
-    resolved = load_plan(path)
+    resolved = load_plan(path, env.value)
     tree = render_inventory(RenderContext(resolved, _env(env)), prefix="")
     write_tree(tree, out_dir)
     out.print(f"wrote the {env.value} inventory of {len(resolved.hosts)} hosts to {out_dir}")

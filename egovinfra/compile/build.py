@@ -11,20 +11,26 @@ from egovinfra.compile.functions import compile_endpoints, compile_servers
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
 from egovinfra.compile.plan import Crypto, Plan, Pools
+from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
 from egovinfra.compile.replication import compile_replications
 from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.loader import LoadedTopology
+from egovinfra.model.operations import Operations, designed
 from egovinfra.model.problems import ProblemList, TopologyError
 from egovinfra.model.schema import Topology
 
 
-def compile_plan(topo: Topology) -> Plan:
-    """Resolve a validated topology into a Plan; TopologyError lists every problem (unlocated)."""
+def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
+    """Resolve a validated topology into a Plan; TopologyError lists every problem (unlocated).
+
+    `operations` (which datacenter serves now) defaults to the designed state.
+    """
     problems = ProblemList()
     addresses = plan_addresses(topo, problems)
     directory = compile_directory(topo, problems)
     problems.raise_if_any()
+    ops = operations or designed(topo)
     services = compile_services(topo, addresses)
     flows = compile_flows(topo, addresses, services)
     a = topo.addressing
@@ -45,11 +51,14 @@ def compile_plan(topo: Topology) -> Plan:
         services=services,
         flows=flows,
         replication_mode=topo.replication.mode,
+        on_standby_loss=topo.replication.on_standby_loss,
+        degrade_after=topo.replication.degrade_after,
         crypto=crypto,
         directory=directory,
+        operations=PlanOperations(ops.active, ops.generation, ops.fenced),
     )
     endpoints = compile_endpoints(services, addresses.hosts, problems)
-    servers = compile_servers(addresses.hosts, plan.primary.name, problems)
+    servers = compile_servers(addresses.hosts, plan.active.name, problems)
     plan = replace(plan, endpoints=endpoints, servers=servers)
     plan = replace(plan, replications=compile_replications(plan, problems))
     problems.raise_if_any()
@@ -57,9 +66,9 @@ def compile_plan(topo: Topology) -> Plan:
     return replace(plan, vpn=compile_vpn(plan))
 
 
-def compile_loaded(loaded: LoadedTopology) -> Plan:
+def compile_loaded(loaded: LoadedTopology, operations: Operations | None = None) -> Plan:
     """`compile_plan` with every problem located in the topology files."""
     try:
-        return compile_plan(loaded.topology)
+        return compile_plan(loaded.topology, operations)
     except TopologyError as exc:
         raise loaded.sources.resolve_all(exc) from None

@@ -258,6 +258,15 @@ class Crypto:
     dpd_delay: int
 
 
+@dataclass(frozen=True, slots=True)
+class Operations:
+    """Which datacenter serves now and which are fenced (from `state/<environment>.yaml`)."""
+
+    active: str
+    generation: int = 1
+    fenced: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Plan:
     """A whole deployment, resolved. Built by `egovinfra.compile.compile_plan`."""
@@ -278,6 +287,11 @@ class Plan:
     endpoints: tuple[Endpoint, ...] = ()  # every named port, once each (compile.functions)
     replications: tuple[Replication, ...] = ()  # per replicated function (compile.replication)
     servers: tuple[tuple[str, str, str], ...] = ()  # (host, function, the server it uses) (compile.functions)
+    operations: Operations | None = None  # None: as designed, the primary serves
+    # Synchronous replication without a streaming standby: block ("wait") or commit alone after
+    # `degrade_after` seconds ("degrade").
+    on_standby_loss: Literal["wait", "degrade"] = "degrade"
+    degrade_after: int = 30
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -298,6 +312,25 @@ class Plan:
     def primary(self) -> Datacenter:
         """The primary datacenter."""
         return next(dc for dc in self.datacenters if dc.role == "primary")
+
+    @property
+    def active(self) -> Datacenter:
+        """The datacenter that serves now: the primary unless a failover moved the service."""
+        return self.datacenter(self.operations.active) if self.operations else self.primary
+
+    @property
+    def generation(self) -> int:
+        """How many times the serving datacenter changed, plus one."""
+        return self.operations.generation if self.operations else 1
+
+    @property
+    def fenced(self) -> tuple[Datacenter, ...]:
+        """Datacenters that serve nothing until `egovinfra dr failback`."""
+        return tuple(self.datacenter(n) for n in self.operations.fenced) if self.operations else ()
+
+    def serving(self, host: Host) -> bool:
+        """True when `host` takes part in the service: it is in no fenced datacenter."""
+        return not self.operations or host.scope not in self.operations.fenced
 
     @property
     def secondaries(self) -> tuple[Datacenter, ...]:

@@ -1,7 +1,8 @@
 """Replication per function: the writer, its replicas, the port they connect to, and the flows that allow it.
 
-The database, the directory and the file store have one writer, in the primary datacenter;
-every other host of the function follows it. Mail hosts are all active and each keeps its
+The database, the directory and the file store have one writer, in the active datacenter (the
+primary unless `egovinfra dr` moved the service: the Plan's operational state); every other
+host of the function follows it. Mail hosts are all active and each keeps its
 mailboxes in sync with one peer. A link that no flow allows could never work: it is a
 located problem, reported by validate.
 """
@@ -31,16 +32,18 @@ def compile_replications(plan: Plan, problems: ProblemList) -> tuple[Replication
         endpoint = endpoints.get(port_name)
         if not members or endpoint is None:
             continue  # no such function, or its missing port is already reported
-        in_primary = [h for h in members if h.scope == plan.primary.name]
-        if shape != "pairs" and len(in_primary) != 1:
-            found = ", ".join(h.name for h in in_primary) or "none"
+        active = plan.active.name
+        in_active = [h for h in members if h.scope == active]
+        if shape != "pairs" and len(in_active) != 1:
+            found = ", ".join(h.name for h in in_active) or "none"
+            role = "primary" if active == plan.primary.name else "active"
             problems.add(
-                ("datacenters", plan.primary.name, "hosts"),
-                f"{function}: the primary datacenter needs exactly one host doing it, found {found}",
+                ("datacenters", active, "hosts"),
+                f"{function}: the {role} datacenter needs exactly one host doing it, found {found}",
                 "replication needs one writer",
             )
             continue
-        ordered = sorted(members, key=lambda h: (h.scope != plan.primary.name, h.name))
+        ordered = sorted(members, key=lambda h: (h.scope != active, h.name))
         primary, replicas = ordered[0], ordered[1:]
         links = [_link(plan, client, server, endpoint, function, problems) for client, server in _pairs(shape, ordered)]
         out.append(Replication(function, primary.name, tuple(h.name for h in replicas), endpoint, tuple(links)))

@@ -37,13 +37,13 @@ def _in(cidr: str, address: str) -> bool:
     return ipaddress.ip_address(address) in ipaddress.ip_network(cidr)
 
 
-def clients(plan: Plan) -> list[Host]:
+def clients(plan: Plan, lost: str | None = None) -> list[Host]:
     """Hosts allowed by a flow to reach the database service on every database host, that do
-    not live in the primary datacenter; ministry workstations first."""
+    not live in the datacenter the drill loses (default: the active one); ministry workstations first."""
     databases = set(plan.service(DATABASE_SERVICE).hosts)
     found: list[Host] = []
     for host in plan.hosts:
-        if host.kind == "datacenter" and host.scope == plan.primary.name:
+        if host.kind == "datacenter" and host.scope == (lost or plan.active.name):
             continue
         if "database" in host.roles or not host.managed:
             continue
@@ -56,9 +56,9 @@ def clients(plan: Plan) -> list[Host]:
     return sorted(found, key=lambda h: ("workstation" not in h.roles, h.name))
 
 
-def drill_plan(plan: Plan, client: str | None = None) -> DrillPlan:
-    """The drill of ``plan``: lose the primary datacenter, fail over to a secondary."""
-    primary = plan.primary
+def drill_plan(plan: Plan, client: str | None = None, lost: str | None = None) -> DrillPlan:
+    """The drill of ``plan``: lose datacenter `lost` (default: the active one), fail over to another."""
+    primary = plan.datacenter(lost) if lost else plan.active
     secondaries = [dc for dc in plan.datacenters if dc.name != primary.name]
     if not secondaries:
         raise LabError("the topology has one datacenter: nothing to fail over to")
@@ -70,7 +70,7 @@ def drill_plan(plan: Plan, client: str | None = None) -> DrillPlan:
             raise LabError(f"datacenter {dc} has {len(found)} database hosts; the drill needs one")
         return found[0]
 
-    candidates = clients(plan)
+    candidates = clients(plan, primary.name)
     if client is not None:
         chosen = plan.host(client)
         if chosen not in candidates:

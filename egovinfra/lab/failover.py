@@ -1,21 +1,26 @@
-"""The failover drill: lose the primary datacenter while a client writes, fail over, measure.
+"""The failover drill: lose the active datacenter while a client writes, run the operator's
+failover, measure; then power the lost datacenter on again, measure that it stays fenced, run
+the operator's failback and check that nothing written meanwhile is missing.
+
+This module injects faults and measures; it never does the operator's work. Promotion, the
+service names, SOGo, the fence and the re-seeding are `egovinfra dr failover|failback`, the
+commands an operator runs against inventories/production, called here against the lab's.
 
 1. A client (see `drill.py`) writes numbered records through the service name
    (``postgresql.<domain>``, resolved at every reconnection against the intranet's DNS servers
    in the order clients list them), one every 100 ms, and logs each acknowledgement.
-2. The primary datacenter is lost at once: its WAN link is cut in the WAN router, every host's
+2. The datacenter is lost at once: its WAN link is cut in the WAN router, every host's
    container init is SIGKILLed (a power cut: no clean shutdown) and its interfaces go down.
-3. The failover runs as designed (`docs` of the postgresql and dns roles): the standby is
-   promoted, it stops waiting for a synchronous standby that no longer exists, and the service
-   names are switched to the secondary datacenter (`playbooks/dns-failover.yml`).
+3. `egovinfra dr failover --yes` runs, as an operator would once the loss is confirmed.
 4. RTO: from the loss to the first acknowledged write after it. RPO: acknowledged records the
    new primary does not have (0 expected with synchronous replication).
 5. Other services the caller names (`ServiceDrill`: the groupware) are prepared before the
-   loss and taken over after the names switch; each reports its own RTO and RPO.
+   loss and measured after the failover; each reports its own RTO and RPO.
 
-`failback` brings the datacenter back, re-seeds its database as a standby of the new primary,
-switches over (clean shutdown of the secondary, promotion of the original primary), switches the
-names back and re-seeds the secondary with the role.
+`failback`: the lost datacenter's hosts boot again (the power comes back, nobody intervenes);
+what they serve before the operator acts is recorded (nothing, if the fence holds); then
+`egovinfra dr failback --yes`, and every row the client wrote through the survivor must be in
+the returned datacenter's database.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import secrets
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,8 +46,6 @@ DATABASE = "drill"
 ROLE = "drill"
 PG = "runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1"
 SERVICE = "postgresql@15-main"
-DATA = "/var/lib/postgresql/15/main"
-SECRET = "/var/lib/postgresql/.egovinfra/replication.secret"
 INTERVAL = 0.1
 
 # Runs on the client: resolves the service name like a stub resolver (each server in turn, 1 s
@@ -152,16 +156,17 @@ class ServiceDrill:
     name: str
     prepare: Callable[[], None]
     take_over: Callable[[float], ServiceOutcome]  # wall-clock time of the loss -> outcome
-    give_back: Callable[[], None]  # at failback, once the primary serves again
+    write_alone: Callable[[], None]  # before failback: write through the survivor, serving alone
+    give_back: Callable[[], None]  # after failback: what was written alone is in the primary
 
 
 @dataclass(frozen=True)
 class Actions:
-    """What the drill asks of the layer above (Ansible runs, lab restarts)."""
+    """What the drill asks of the layer above: the operator's commands, and the power switch."""
 
-    switch_dns: Callable[[str, tuple[str, ...]], None]  # (datacenter, DNS hosts to run on)
-    restore: Callable[[], None]  # restart the lost hosts and links
-    reseed: Callable[[str], None]  # re-seed a standby database host with the role
+    fail_over: Callable[[], None]  # `egovinfra dr failover --yes` against the lab's inventory
+    fail_back: Callable[[], None]  # `egovinfra dr failback --yes`
+    restore: Callable[[], None]  # power the lost datacenter's hosts and links on again
 
 
 def _psql(access: LabAccess, host: str, sql: str, database: str = "postgres", timeout: float = 60.0) -> str:
@@ -192,10 +197,11 @@ def _writes(access: LabAccess, host: str) -> list[tuple[str, int, float, str]]:
     return out
 
 
-def _prepare(access: LabAccess, drill: DrillPlan) -> None:
-    """A database and a role for the drill on the primary; the client gets the password."""
+def _prepare(access: LabAccess, drill: DrillPlan, primary: str | None = None) -> None:
+    """A database and a role for the drill on the primary (default: the drill's, about to be
+    lost); the client gets the password."""
     password = secrets.token_hex(16)
-    primary = drill.primary_db.name
+    primary = primary or drill.primary_db.name
     _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
     _psql(access, primary, f"DROP ROLE IF EXISTS {ROLE}")
     _psql(access, primary, f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'")
@@ -269,19 +275,6 @@ def _link_down(namespace: str, name: str) -> None:
             raise
 
 
-def promote(access: LabAccess, host: str) -> None:
-    """Promote ``host`` and let it commit alone: its synchronous standby is gone.
-
-    A server re-seeded by ``pg_basebackup --write-recovery-conf`` names its source in
-    postgresql.auto.conf; once it is the primary that name is stale and goes (the postgresql
-    role also drops it from any copy it clones).
-    """
-    _psql(access, host, "SELECT pg_promote(true, 60)")
-    _psql(access, host, "ALTER SYSTEM SET synchronous_standby_names = ''")
-    _psql(access, host, "ALTER SYSTEM RESET primary_conninfo")
-    _psql(access, host, "SELECT pg_reload_conf()")
-
-
 def failover(
     access: LabAccess,
     drill: DrillPlan,
@@ -314,19 +307,16 @@ def failover(
 
     say(f"losing datacenter {drill.primary_dc}: {', '.join(drill.lost_hosts)} and its WAN link")
     report.lost_at = lose_datacenter(access, drill)
-    start = time.monotonic()
-    promote(access, standby)
-    report.steps["promote standby"] = time.monotonic() - start
-    say(f"{standby} promoted in {report.steps['promote standby']:.1f} s; switching service names")
-    start = time.monotonic()
-    survivors = tuple(h.name for h in drill.dns_servers if h.scope != drill.primary_dc)
-    actions.switch_dns(drill.secondary_dc, survivors)
-    report.steps["switch DNS names"] = time.monotonic() - start
-    for service in services:
-        say(f"{service.name}: taking over in {drill.secondary_dc}")
+    # The services are measured while the operator's command runs: their RTO must not include
+    # the converge that follows the steps bringing them back.
+    with ThreadPoolExecutor(max_workers=max(1, len(services))) as pool:
+        measured = {service.name: pool.submit(service.take_over, report.lost_at) for service in services}
+        say(f"the operator's command: egovinfra dr failover (to {drill.secondary_dc})")
         start = time.monotonic()
-        report.services[service.name] = service.take_over(report.lost_at)
-        report.steps[f"take over {service.name}"] = time.monotonic() - start
+        actions.fail_over()
+        report.steps["egovinfra dr failover"] = time.monotonic() - start
+        for name, outcome in measured.items():
+            report.services[name] = outcome.result()
 
     # A write in flight at the loss may be acknowledged by the old primary just after it:
     # service is back when writes are acknowledged by another server, the promoted standby.
@@ -356,17 +346,58 @@ def failover(
     return report
 
 
+@dataclass(frozen=True)
+class Returned:
+    """What the returning datacenter serves before failback: it must serve nothing."""
+
+    database_running: bool
+    dns_answers: bool
+    groupware_running: bool
+    files_pushing: bool
+
+    def serving(self) -> list[str]:
+        """What it serves that it must not."""
+        flags = {
+            "its database runs": self.database_running,
+            "its DNS answers": self.dns_answers,
+            "SOGo runs": self.groupware_running,
+            "it pushes files": self.files_pushing,
+        }
+        return [what for what, on in flags.items() if on]
+
+
+def _active(access: LabAccess, host: str, unit: str) -> bool:
+    return access.ssh(host, f"systemctl is-active --quiet {unit}", timeout=30).returncode == 0
+
+
+def returned_state(access: LabAccess, drill: DrillPlan, hosts: dict[str, str]) -> Returned:
+    """Look at the returned datacenter's serving units (`hosts`: function → host name)."""
+
+    def running(function: str, unit: str) -> bool:
+        return function in hosts and _active(access, hosts[function], unit)
+
+    return Returned(
+        database_running=_active(access, drill.primary_db.name, SERVICE),
+        dns_answers=running("dns", "named"),
+        groupware_running=running("groupware_app", "sogo"),
+        files_pushing=running("filestore", "egovinfra-filesync.timer"),
+    )
+
+
 def failback(
     access_of: Callable[[], LabAccess],
     drill: DrillPlan,
     actions: Actions,
     *,
+    returned_hosts: dict[str, str],
     services: tuple[ServiceDrill, ...] = (),
+    settle: float = 20.0,
     say: Callable[[str], None] = print,
-) -> dict[str, float]:
-    """Return to the primary datacenter; return the seconds each step took."""
+) -> tuple[dict[str, float], Returned]:
+    """The power comes back in the lost datacenter: measure that it stays fenced, then run the
+    operator's failback and check that every record written meanwhile reached it. Returns the
+    seconds of each step and what the returned datacenter served before failback."""
     steps: dict[str, float] = {}
-    primary, standby = drill.primary_db.name, drill.standby_db.name
 
     def timed(name: str, step: Callable[[], None]) -> None:
         say(name)
@@ -374,52 +405,23 @@ def failback(
         step()
         steps[name] = time.monotonic() - start
 
-    timed(f"restart {drill.primary_dc}", actions.restore)
+    timed(f"power back in {drill.primary_dc}", actions.restore)
     access = access_of()  # the restart recorded new processes
-
-    def reseed_old_primary() -> None:
-        pgpass = "/var/lib/postgresql/.egovinfra/failback.pgpass"
-        source = drill.standby_db.address
-        access.must(primary, f"systemctl stop {SERVICE}")
-        access.must(
-            primary,
-            f"printf '{source}:5432:replication:replicator:%s\\n' \"$(cat {SECRET})\" > {pgpass} "
-            f"&& chown postgres:postgres {pgpass} && chmod 600 {pgpass}",
-        )
-        access.must(primary, f"rm -rf {DATA} && install -d -o postgres -g postgres -m 700 {DATA}")
-        conninfo = (
-            f"host={source} port=5432 user=replicator passfile={pgpass} application_name={primary.replace('-', '_')}"
-        )
-        access.must(
-            primary,
-            f"runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_basebackup "
-            f"--dbname='{conninfo}' --pgdata={DATA} --wal-method=stream --checkpoint=fast "
-            f"--write-recovery-conf --no-password",
-            timeout=600,
-        )
-        access.must(primary, f"systemctl start {SERVICE}")
-        _wait(f"{primary} streaming from {standby}", lambda: _streaming(access, standby, drill.primary_db.address), 120)
-
-    timed(f"re-seed {primary} as a standby of {standby}", reseed_old_primary)
-
-    def switch_over() -> None:
-        access.must(standby, f"systemctl stop {SERVICE}")  # a clean stop sends every WAL record
-        promote(access, primary)
-
-    timed(f"switch over to {primary}", switch_over)
-    every_dns = tuple(h.name for h in drill.dns_servers)
-    timed("switch DNS names back", lambda: actions.switch_dns(drill.primary_dc, every_dns))
+    # The fence decides at boot, once the tunnel to the witnesses is up: give it that time.
+    time.sleep(settle)
+    returned = returned_state(access, drill, returned_hosts)
+    say(f"{drill.primary_dc} back, before failback: serves {', '.join(returned.serving()) or 'nothing'}")
+    written = {int(x) for x in _psql(access, drill.standby_db.name, "SELECT seq FROM writes", DATABASE).split()}
     for service in services:
-        timed(f"give {service.name} back to {drill.primary_dc}", service.give_back)
-    timed(f"re-seed {standby} with the postgresql role", lambda: actions.reseed(standby))
-
-    def synchronous_again() -> None:
-        _psql(access, primary, "ALTER SYSTEM RESET synchronous_standby_names")
-        _psql(access, primary, "SELECT pg_reload_conf()")
-        access.must(primary, "rm -f /var/lib/postgresql/.egovinfra/failback.pgpass")
-        _wait(f"{standby} streaming from {primary}", lambda: _streaming(access, primary, drill.standby_db.address), 120)
-        _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
-        _psql(access, primary, f"DROP ROLE IF EXISTS {ROLE}")
-
-    timed("replication back to the topology's mode", synchronous_again)
-    return steps
+        timed(f"{service.name}: write through {drill.secondary_dc}", service.write_alone)
+    timed("egovinfra dr failback", actions.fail_back)
+    for service in services:
+        timed(f"{service.name} back in {drill.primary_dc}", service.give_back)
+    present = {int(x) for x in _psql(access, drill.primary_db.name, "SELECT seq FROM writes", DATABASE).split()}
+    missing = sorted(written - present)
+    if missing:
+        raise LabError(f"{len(missing)} rows written in {drill.secondary_dc} are missing in {drill.primary_db.name}")
+    say(f"all {len(written)} rows written through {drill.secondary_dc} are in {drill.primary_db.name}")
+    _psql(access, drill.primary_db.name, f"DROP DATABASE IF EXISTS {DATABASE}")
+    _psql(access, drill.primary_db.name, f"DROP ROLE IF EXISTS {ROLE}")
+    return steps, returned

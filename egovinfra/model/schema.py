@@ -265,6 +265,12 @@ class Replication(Model):
     """How the secondary datacenter follows the primary."""
 
     mode: Literal["synchronous", "asynchronous"] = "asynchronous"
+    on_standby_loss: Literal["wait", "degrade"] = Field(
+        "degrade",
+        description="synchronous only: when no standby streams, `wait` blocks writes (RPO 0), "
+        "`degrade` lets the primary commit alone after `degrade_after` seconds and alerts",
+    )
+    degrade_after: int = Field(30, ge=5, le=3600, description="seconds without a standby before degrading")
 
 
 # Defaults fit a national deployment (16,000 sites, a file per site) with room to spare; a

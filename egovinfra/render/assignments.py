@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from egovinfra.compile.plan import Host
+from egovinfra.render.roles.fence import gated
 
 # Function roles of the Plan → Ansible roles, in play order. `common` and `nftables` go on
 # every managed host; the rest follow what the host does.
@@ -25,4 +26,6 @@ def ansible_roles(host: Host) -> tuple[str, ...]:
     if not host.managed:
         return ()
     extra = [r for fn in host.roles for r in _BY_FUNCTION.get(fn, ())]
-    return tuple(dict.fromkeys([*BASE_ROLES, *extra]))
+    # The fence goes before every role whose units it gates.
+    fence = ("fence",) if gated(host) else ()
+    return tuple(dict.fromkeys([*BASE_ROLES, *fence, *extra]))

@@ -32,10 +32,17 @@ def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
 
 
 def groups(ctx: RenderContext) -> dict[str, list[str]]:
-    """Inventory groups: by datacenter or site, by function, and by Ansible role (`role_<name>`)."""
+    """Inventory groups: by datacenter or site, by function, and by Ansible role (`role_<name>`).
+
+    A fenced datacenter's hosts (`egovinfra dr failover` lost it) are in `dr_fenced` and in no
+    other group: no play reaches them until `egovinfra dr failback` takes them back.
+    """
     out: dict[str, list[str]] = defaultdict(list)
     for host in ctx.plan.hosts:
         if not host.managed:
+            continue
+        if not ctx.plan.serving(host):
+            out["dr_fenced"].append(host.name)
             continue
         out[f"{'dc' if host.kind == 'datacenter' else 'site'}_{host.scope}".replace("-", "_")].append(host.name)
         out["datacenter_hosts" if host.kind == "datacenter" else "site_hosts"].append(host.name)
@@ -46,6 +53,8 @@ def groups(ctx: RenderContext) -> dict[str, list[str]]:
         if host.kind == "datacenter":
             dc = ctx.plan.datacenter(host.scope)
             out[f"{dc.role}_datacenter"].append(host.name)
+            if dc.name == ctx.plan.active.name:
+                out["dr_active"].append(host.name)
     return {name: sorted(members) for name, members in sorted(out.items())}
 
 
@@ -57,6 +66,10 @@ def all_vars(ctx: RenderContext) -> dict[str, Any]:
         "egovinfra_domain": plan.domain,
         "egovinfra_environment": ctx.env,
         "egovinfra_primary_datacenter": plan.primary.name,
+        # Operational state (state/<environment>.yaml), changed only by `egovinfra dr`.
+        "egovinfra_active_datacenter": plan.active.name,
+        "egovinfra_dr_generation": plan.generation,
+        "egovinfra_fenced_datacenters": [dc.name for dc in plan.fenced],
         "egovinfra_replication_mode": plan.replication_mode,
         "ansible_user": "root",
         "ansible_python_interpreter": "/usr/bin/python3",

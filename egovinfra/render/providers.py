@@ -10,6 +10,7 @@ from egovinfra.render.hostvars import VarsProvider
 from egovinfra.render.roles import (
     common,
     dns,
+    fence,
     filesync,
     groupware,
     ipsec,
@@ -25,6 +26,7 @@ from egovinfra.render.roles import (
 PROVIDERS: dict[str, VarsProvider] = {
     "common": common.common_vars,
     "dns": dns.dns_vars,
+    "fence": fence.fence_vars,
     "filesync": filesync.filesync_vars,
     "groupware": groupware.groupware_vars,
     "ipsec": ipsec.ipsec_vars,

@@ -3,8 +3,8 @@
 Every DNS host is authoritative for the whole zone from the same data (no zone transfer): a
 datacenter that loses the other keeps answering and can switch the service names alone. The
 service names (`groupware.<domain>`, `mail.<domain>`, one per service) point at the active
-datacenter's hosts, the primary unless `dns_active_datacenter` says otherwise; the failover
-switches them with `playbooks/dns-failover.yml -e dns_active_datacenter=<name>`.
+datacenter's hosts (the operational state's, changed only by `egovinfra dr`); the `_dr` TXT
+record says which one serves and since which generation (read by roles/fence).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.compile.policy.access import sources_reaching
 from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.roles.fence import dr_record
 
 # Names people type, for services whose topology name says how rather than what.
 ALIASES = {"groupware": "groupware-https"}
@@ -51,11 +52,11 @@ def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     plan = ctx.plan
     servers = sorted(
         (h for h in plan.hosts if "dns" in h.roles and h.kind == "datacenter"),
-        key=lambda h: (h.scope != plan.primary.name, h.name),
+        key=lambda h: (h.scope != plan.active.name, h.name),
     )
     hosts = [{"name": relative(plan, h.fqdn), "address": h.address} for h in sorted(plan.hosts, key=lambda h: h.fqdn)]
     services = _service_records(plan)
-    data = {"hosts": hosts, "services": services, "servers": [h.name for h in servers]}
+    data = {"hosts": hosts, "services": services, "servers": [h.name for h in servers], "dr": dr_record(plan)}
     # No zone transfers happen, so the serial only has to change with the data.
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()
     return {
@@ -68,7 +69,9 @@ def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "dns_services": services,
         "dns_mail_service": "mail" if "mail" in services else "",
         "dns_datacenters": [dc.name for dc in plan.datacenters],
-        "dns_active_datacenter": plan.primary.name,
+        "dns_active_datacenter": plan.active.name,
+        # What a returning datacenter asks the survivors before it serves (roles/fence).
+        "dns_dr_record": dr_record(plan),
         "dns_serial": 1 + int.from_bytes(digest[:4], "big") % 2_000_000_000,
         "dns_host_ttl": HOST_TTL,
         "dns_service_ttl": SERVICE_TTL,

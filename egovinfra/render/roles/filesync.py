@@ -1,6 +1,6 @@
-"""Variables of the `filesync` role: the groupware's files pushed from primary to secondary.
+"""Variables of the `filesync` role: the groupware's files pushed from the active datacenter.
 
-Choice: rsync, pushed by a systemd timer from the primary datacenter's filestore to an rsync
+Choice: rsync, pushed by a systemd timer from the active datacenter's filestore to an rsync
 daemon on each secondary one (the `rsync` port of the topology's `replication` service), over the
 inter-datacenter tunnel. Not lsyncd: it needs an inotify watch per directory (a kernel-wide
 fs.inotify limit to raise, which lab containers cannot), falls back to full rescans on
@@ -9,8 +9,9 @@ timer gives a bounded, measurable RPO (interval + transfer time, exported as the
 last success) and fails visibly in the journal. The mail store and the database replicate by
 their own means; these are attachments and shared files, where a minute is acceptable.
 
-Both ends get the same files (daemon, units): which side pushes follows the topology's primary,
-so failing back is a topology change plus a converge.
+Both ends get the same files (daemon, units): which side pushes follows the operational state
+(the active datacenter, changed only by `egovinfra dr`); a fenced datacenter receives nothing
+until failback.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def filesync_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "filesync_path": "/srv/groupware/files",
         "filesync_module": "groupware-files",
         "filesync_user": "filesync",
-        # Where this host pushes when it is the source: every other filestore.
-        "filesync_peers": [{"name": p.name, "address": p.address} for p in others],
+        # Where this host pushes when it is the source: every other filestore not fenced.
+        "filesync_peers": [{"name": p.name, "address": p.address} for p in others if plan.serving(p)],
         # Who may push into this host's daemon.
         "filesync_allowed_senders": senders,
         "filesync_interval": "1min",

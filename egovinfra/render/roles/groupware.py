@@ -1,9 +1,9 @@
 """Variables of the `groupware` role: SOGo (webmail, calendar, contacts) on the `groupware_app` hosts.
 
 SOGo keeps its state (profiles, calendars, contacts, sessions) in PostgreSQL, in the `sogo`
-database of the primary datacenter's server, which streams it to the secondary's standby. It
+database of the active datacenter's server, which streams it to the secondary's standby. It
 authenticates against the directory and reads and sends mail through the mail host of its own
-datacenter. The primary datacenter's SOGo is active; the secondary's is installed, configured
+datacenter. The active datacenter's SOGo runs (the operational state); the other's is installed, configured
 for its own datacenter and stopped, since its database is a read-only standby until promoted:
 the failover starts it (egovinfra.verify.groupware).
 """
@@ -28,7 +28,7 @@ def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     ldap = plan.server(host.name, "directory")
     mail = plan.server(host.name, "mail")
     return {
-        "groupware_active": host.scope == plan.primary.name,
+        "groupware_active": host.scope == plan.active.name,
         "groupware_listen": f"{host.address}:{plan.port('groupware')}",
         "groupware_db_host": db.address,
         "groupware_db_port": plan.port("postgresql"),

@@ -1,6 +1,6 @@
 """Variables of the `ldap` role: the directory of civil servants, provider and syncrepl consumers.
 
-The `directory` host of the primary datacenter is the provider (the only one written to);
+The `directory` host of the active datacenter is the provider (the only one written to);
 every other `directory` host is a read-only consumer that follows it with syncrepl over LDAPS
 (the `ldaps` port, carried by the `replication` service), authenticated by its PKI certificate (SASL EXTERNAL):
 no replication password exists. Plain LDAP with StartTLS (the `ldap` port) serves the back ends; the

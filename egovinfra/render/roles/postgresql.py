@@ -1,6 +1,7 @@
-"""Variables of the `postgresql` role: a primary in the primary datacenter, streaming standbys.
+"""Variables of the `postgresql` role: a primary in the active datacenter, streaming standbys.
 
-The primary is the `database` host of the primary datacenter; every `database` host of a
+The primary is the `database` host of the active datacenter (the topology's primary unless
+`egovinfra dr` moved the service); every `database` host of a
 secondary datacenter streams from it through a physical replication slot of its own, over the
 inter-datacenter tunnel. pg_hba follows the policy: every prefix a flow lets reach the `postgresql`
 port may log in to databases with a password; replication is accepted only from the peer database
@@ -58,7 +59,9 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     replication = plan.replication("database")
     primary = plan.host(replication.primary)
     is_primary = host.name == primary.name
-    standbys = sorted(slot_name(plan.host(h)) for h in replication.replicas)
+    # A fenced datacenter's standby is gone until failback: no slot retains WAL for it and no
+    # commit waits for it.
+    standbys = sorted(slot_name(plan.host(h)) for h in replication.replicas if plan.serving(plan.host(h)))
     synchronous = plan.replication_mode == "synchronous" and bool(standbys)
     return {
         "postgresql_version": "15",
@@ -73,6 +76,10 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "postgresql_slots": standbys if is_primary else [],
         # ANY 1: a commit waits for one standby's flush (RPO 0), whichever answers first.
         "postgresql_synchronous_standby_names": (f"ANY 1 ({', '.join(standbys)})" if synchronous else ""),
+        # With no standby streaming, a synchronous primary commits alone after this many seconds
+        # (replication.on_standby_loss: degrade), or waits for one (wait).
+        "postgresql_degrade_watch": is_primary and synchronous and plan.on_standby_loss == "degrade",
+        "postgresql_degrade_after": plan.degrade_after,
         # A standby that never comes back must not fill the primary's disk with retained WAL.
         "postgresql_max_slot_wal_keep_size": "20GB" if ctx.env == "production" else "1GB",
         "postgresql_hba": _hba(plan, host, replication),

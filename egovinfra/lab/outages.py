@@ -1,0 +1,138 @@
+"""Drills where the active datacenter survives: the standby's datacenter lost, the link between
+the datacenters cut, and a planned switchover there and back.
+
+The same client as the failover drill writes a numbered row every 100 ms through the service
+name, from the surviving side. The drill injects the fault, lets the platform react by itself
+(or runs the operator's `egovinfra dr switchover`), restores, and measures:
+
+- the longest time no write was acknowledged (a synchronous primary waits for its standby until
+  the degrade watcher lets it commit alone: replication.on_standby_loss);
+- acknowledged rows missing afterwards on the server that serves, and on the standby once it has
+  caught up (both must be 0: no split brain, nothing lost);
+- how long the standby takes to stream again, and synchronous replication to return.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from egovinfra.lab.access import LabAccess
+from egovinfra.lab.drill import DrillPlan
+from egovinfra.lab.errors import LabError
+from egovinfra.lab.failover import DATABASE, DRILL_DIR, _prepare, _psql, _start_writer, _wait, _writes, lose_datacenter
+from egovinfra.lab.names import ifname
+from egovinfra.lab.netns import ip
+
+
+@dataclass
+class OutageReport:
+    """What one drill measured; seconds throughout."""
+
+    drill: str
+    fault: str
+    writes_acked: int = 0
+    failed_writes: int = 0
+    longest_pause: float = 0.0  # the longest time without an acknowledged write
+    missing_on_primary: int = 0
+    missing_on_standby: int = 0
+    standby_streaming_after: float | None = None  # restore → the standby streams again
+    synchronous_after: float | None = None  # restore → a commit waits for the standby again
+    primary_in_recovery: bool = False  # True would mean the wrong server serves
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+def _longest_pause(acks: list[float]) -> float:
+    return max((b - a for a, b in itertools.pairwise(acks)), default=0.0)
+
+
+def _sync_state(access: LabAccess, primary: str) -> str:
+    return _psql(access, primary, "SELECT coalesce(string_agg(sync_state, ','), '') FROM pg_stat_replication")
+
+
+def run(
+    access: LabAccess,
+    drill: DrillPlan,
+    name: str,
+    fault: str,
+    inject: Callable[[], None],
+    restore: Callable[[], None],
+    *,
+    primary: str,
+    standby: str,
+    hold: float,
+    say: Callable[[str], None] = print,
+) -> OutageReport:
+    """Write, inject the fault, wait `hold` seconds, restore, wait for replication, measure."""
+    report = OutageReport(drill=name, fault=fault)
+    _prepare(access, drill, primary)
+    _start_writer(access, drill)
+    client = drill.client.name
+    _wait("writes", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= 20, 120)
+    say(f"{name}: {fault}")
+    start = time.monotonic()
+    inject()
+    time.sleep(hold)
+    report.steps["fault held"] = time.monotonic() - start
+    say(f"{name}: restoring")
+    start = time.monotonic()
+    restore()
+    report.steps["restore"] = time.monotonic() - start
+    restored = time.monotonic()
+
+    _wait(f"{standby} streaming", lambda: bool(_sync_state(access, primary)), 300, step=1.0)
+    report.standby_streaming_after = round(time.monotonic() - restored, 1)
+    _wait("synchronous replication", lambda: _sync_state(access, primary) in ("sync", "quorum"), 300, step=1.0)
+    report.synchronous_after = round(time.monotonic() - restored, 1)
+    time.sleep(2.0)
+    access.must(client, f"touch {DRILL_DIR}/stop")
+    time.sleep(1.0)
+    writes = _writes(access, client)
+    acked = [w for w in writes if w[0] == "ack"]
+    report.writes_acked, report.failed_writes = len(acked), sum(w[0] == "fail" for w in writes)
+    report.longest_pause = round(_longest_pause([w[2] for w in acked]), 2)
+    report.primary_in_recovery = _psql(access, primary, "SELECT pg_is_in_recovery()") == "t"
+    on_primary = {int(x) for x in _psql(access, primary, "SELECT seq FROM writes", DATABASE).split()}
+    target_lsn = _psql(access, primary, "SELECT pg_current_wal_lsn()")
+    _wait(
+        f"{standby} replaying",
+        lambda: _psql(access, standby, f"SELECT pg_last_wal_replay_lsn() >= '{target_lsn}'::pg_lsn") == "t",
+        120,
+    )
+    on_standby = {int(x) for x in _psql(access, standby, "SELECT seq FROM writes", DATABASE).split()}
+    numbers = {w[1] for w in acked}
+    report.missing_on_primary = len(numbers - on_primary)
+    report.missing_on_standby = len(numbers - on_standby)
+    _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
+    if report.primary_in_recovery:
+        raise LabError(f"{primary} is in recovery after {name}: the wrong server serves")
+    if report.missing_on_primary or report.missing_on_standby:
+        raise LabError(
+            f"{name}: acknowledged rows missing ({report.missing_on_primary} on {primary}, "
+            f"{report.missing_on_standby} on {standby})"
+        )
+    return report
+
+
+def set_link(access: LabAccess, link: str, state: str) -> Callable[[], None]:
+    """Set one datacenter's WAN link in the WAN router `up` or `down` (its hosts keep running)."""
+
+    def switch() -> None:
+        ip(access.wan_ns, "link", "set", "dev", ifname(link), state)
+
+    return switch
+
+
+def power_off(access: LabAccess, drill: DrillPlan) -> Callable[[], None]:
+    """Lose the drill's datacenter as the failover drill does (power cut, WAN link down)."""
+
+    def cut() -> None:
+        lose_datacenter(access, drill)
+
+    return cut
