@@ -405,6 +405,7 @@ def drill_cmd(
     for label, value in (
         ("writes acknowledged / failed attempts", f"{result.writes_acked} / {result.failed_writes}"),
         ("longest time without an acknowledged write", f"{result.longest_pause:.1f} s"),
+        ("writes acknowledged while the fault lasted", str(result.acked_during_fault)),
         (
             f"acknowledged rows missing on {primary} / {standby}",
             f"{result.missing_on_primary} / {result.missing_on_standby}",
@@ -415,6 +416,9 @@ def drill_cmd(
     ):
         table.add_row(label, value)
     console.print(table)
+    must_commit_alone = name != "switchover" and plan.on_standby_loss == "degrade"
+    if must_commit_alone and result.acked_during_fault == 0:
+        raise LabError(f"{primary} acknowledged no write while {standby} was gone (on_standby_loss: degrade)")
 
 
 from egovinfra.cli import lab_browser  # noqa: E402, F401  (registers `lab browser`)

@@ -36,6 +36,7 @@ class OutageReport:
     writes_acked: int = 0
     failed_writes: int = 0
     longest_pause: float = 0.0  # the longest time without an acknowledged write
+    acked_during_fault: int = 0  # writes acknowledged while the fault lasted
     missing_on_primary: int = 0
     missing_on_standby: int = 0
     standby_streaming_after: float | None = None  # restore → the standby streams again
@@ -53,7 +54,14 @@ def _longest_pause(acks: list[float]) -> float:
 
 
 def _sync_state(access: LabAccess, primary: str) -> str:
-    return _psql(access, primary, "SELECT coalesce(string_agg(sync_state, ','), '') FROM pg_stat_replication")
+    """The sync states of the standbys that reported in the last few seconds (a lost standby's
+    connection lingers in pg_stat_replication until TCP notices)."""
+    return _psql(
+        access,
+        primary,
+        "SELECT coalesce(string_agg(sync_state, ','), '') FROM pg_stat_replication "
+        "WHERE state = 'streaming' AND reply_time > now() - interval '6 seconds'",
+    )
 
 
 def run(
@@ -76,12 +84,12 @@ def run(
     client = drill.client.name
     _wait("writes", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= 20, 120)
     say(f"{name}: {fault}")
-    start = time.monotonic()
+    start, fault_at = time.monotonic(), time.time()
     inject()
     time.sleep(hold)
     report.steps["fault held"] = time.monotonic() - start
     say(f"{name}: restoring")
-    start = time.monotonic()
+    start, restore_at = time.monotonic(), time.time()
     restore()
     report.steps["restore"] = time.monotonic() - start
     restored = time.monotonic()
@@ -91,12 +99,15 @@ def run(
     _wait("synchronous replication", lambda: _sync_state(access, primary) in ("sync", "quorum"), 300, step=1.0)
     report.synchronous_after = round(time.monotonic() - restored, 1)
     time.sleep(2.0)
+    stopped = time.time()
     access.must(client, f"touch {DRILL_DIR}/stop")
     time.sleep(1.0)
     writes = _writes(access, client)
     acked = [w for w in writes if w[0] == "ack"]
     report.writes_acked, report.failed_writes = len(acked), sum(w[0] == "fail" for w in writes)
-    report.longest_pause = round(_longest_pause([w[2] for w in acked]), 2)
+    # A write that never returned is a pause until the drill stopped the client.
+    report.acked_during_fault = sum(fault_at < w[2] < restore_at for w in acked)
+    report.longest_pause = round(_longest_pause([w[2] for w in acked if w[2] <= stopped] + [stopped]), 2)
     report.primary_in_recovery = _psql(access, primary, "SELECT pg_is_in_recovery()") == "t"
     on_primary = {int(x) for x in _psql(access, primary, "SELECT seq FROM writes", DATABASE).split()}
     target_lsn = _psql(access, primary, "SELECT pg_current_wal_lsn()")
