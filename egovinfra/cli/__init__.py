@@ -75,7 +75,8 @@ def load_commands(argv: list[str]) -> None:
         importlib.import_module(f"egovinfra.cli.{module}")
 
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: "topology.yaml:100:" is a location, not the emoji code ":100:".
+_err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def report(error: EgovinfraError) -> None:

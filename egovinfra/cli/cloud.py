@@ -28,8 +28,8 @@ from egovinfra.render.pulumi import (
 )
 
 # Piped output (CI logs) gets wide rows instead of columns folded to 80 characters.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
-err = Console(stderr=True, highlight=False, style="yellow")
+out = Console(highlight=False, emoji=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
+err = Console(stderr=True, highlight=False, emoji=False, style="yellow")
 
 
 @app.command()

@@ -40,7 +40,7 @@ DEFAULT_PLAYBOOK = REPO / "playbooks" / "site.yml"
 _NETNS_ENV = "EGOVINFRA_CONVERGE_NETNS"
 COUNTERS = ("ok", "changed", "failures", "dark", "skipped")
 
-console = Console(highlight=False)
+console = Console(highlight=False, emoji=False)
 
 
 class ConvergeError(EgovinfraError):

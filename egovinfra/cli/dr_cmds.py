@@ -42,7 +42,7 @@ from egovinfra.render.inventory import render_inventory
 
 dr = typer.Typer(help="Disaster recovery: which datacenter serves, failover, failback, switchover.")
 app.add_typer(dr, name="dr")
-console = Console(highlight=False)
+console = Console(highlight=False, emoji=False)
 
 PLAYBOOKS = REPO / "playbooks"
 # The probe must not wait on a multiplexed connection to a host that vanished, nor for long.

@@ -36,7 +36,7 @@ from egovinfra.verify.context import LabContext
 
 lab = typer.Typer(help="Run the platform locally: image, up, status, ssh, down.", no_args_is_help=True)
 app.add_typer(lab, name="lab")
-console = Console(highlight=False)
+console = Console(highlight=False, emoji=False)
 
 LabDir = Annotated[Path | None, typer.Option("--lab-dir", help="state folder (default /var/lib/egovinfra/lab/<name>)")]
 ImageDir = Annotated[Path, typer.Option("--image-dir", help="image cache folder")]

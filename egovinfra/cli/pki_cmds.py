@@ -28,7 +28,7 @@ pki_app = typer.Typer(
 )
 app.add_typer(pki_app, name="pki")
 
-out = Console(highlight=False)
+out = Console(highlight=False, emoji=False)
 
 TopologyOpt = Annotated[
     Path | None,

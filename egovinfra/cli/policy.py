@@ -16,8 +16,8 @@ from egovinfra.model.problems import Problem
 from egovinfra.render import write_tree
 from egovinfra.render.vendor import DIALECTS, render_vendor
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, emoji=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 TopologyArg = Annotated[
     Path | None,

@@ -27,7 +27,7 @@ from egovinfra.render.diff import host_changes, unified
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.inventory import render_inventory
 
-out = Console(highlight=False)
+out = Console(highlight=False, emoji=False)
 
 TopologyArg = Annotated[
     Path | None,

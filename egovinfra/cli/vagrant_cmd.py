@@ -14,7 +14,7 @@ from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import TopologyArg, load_plan
 from egovinfra.render.vagrant import vagrantfile
 
-console = Console(highlight=False)
+console = Console(highlight=False, emoji=False)
 
 
 @app.command()

@@ -20,6 +20,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 # Below this many hosts per core, forking costs more than rendering.
@@ -68,11 +69,25 @@ def map_chunks(job: Callable[[range], T], count: int) -> list[T]:
     # collections neither rescan it nor, in a forked worker, copy its pages by touching it.
     gc.freeze()
     _CURRENT["job"] = job
+    # Not multiprocessing.Pool: when a chunk failed, its terminate() could wait for ever on a
+    # task queue that no worker drained any more (seen in the test of a failing render). The
+    # executor's workers outlive a failing task, and cancelling what has not started is enough.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
-            chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
-            results = pool.imap_unordered(_run, chunks)
-            return [results.next(timeout=TIMEOUT_S) for _ in chunks]
+        chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+        futures = [pool.submit(_run, chunk) for chunk in chunks]
+        results = [done.result() for done in as_completed(futures, timeout=TIMEOUT_S)]
+    except TimeoutError:
+        # A stuck chunk: nothing waits for it (the worker dies with this process).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    except BaseException:
+        # A failed chunk: the rest is cancelled, the running chunks end in a moment.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)  # no thread of the executor outlives the render
+        return results
     finally:
         _CURRENT.clear()
         gc.unfreeze()
