@@ -44,9 +44,9 @@ def test_the_oracle_catches_a_render_that_writes_for_a_refused_topology(tmp_path
 
     real = commands.load_plan
 
-    def load_after_writing(path: Path | None) -> commands.Plan:
+    def load_after_writing(path: Path | None, environment: str = "production") -> commands.Plan:
         (tmp_path / "in-out").mkdir(exist_ok=True)
-        return real(path)
+        return real(path, environment)
 
     monkeypatch.setattr(commands, "load_plan", load_after_writing)
     files = read_corpus(Path("topology/cameroon"))

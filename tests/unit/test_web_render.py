@@ -14,7 +14,8 @@ from egovinfra.compile import compile_plan
 from egovinfra.compile.plan import Plan
 from egovinfra.model import load_topology
 from egovinfra.render.configs import render_configs
-from egovinfra.render.hostvars import RenderContext, providers
+from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.providers import PROVIDERS
 from egovinfra.render.roles.web import SOGO_RESOURCES
 from tests.conftest import DEFAULT_TOPOLOGY
 
@@ -88,7 +89,7 @@ def test_static_resources_are_served_from_sogo_common_with_caching_headers(plan:
 
 @pytest.mark.parametrize("host", FRONT_ENDS)
 def test_the_application_still_goes_to_sogo_in_the_same_datacenter(plan: Plan, host: str) -> None:
-    backend = providers()["web"](RenderContext(plan, "lab"), plan.host(host))
+    backend = PROVIDERS["web"](RenderContext(plan, "lab"), plan.host(host))
     assert backend is not None
     for server in _servers(_site(plan, host)):
         for uri in ("/SOGo/", "/SOGo/so/cmballa/Mail/view", "/SOGo/dav/cmballa/"):
