@@ -24,6 +24,7 @@ from egovinfra.render import Environment, Output, read_tree, render_all, render_
 from egovinfra.render.diff import host_changes, unified
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.inventory import render_inventory
+from egovinfra.render.preflight import render_problems
 
 out = Console(highlight=False)
 
@@ -48,8 +49,12 @@ class Env(StrEnum):
 
 
 def load_plan(path: Path | None) -> Plan:
-    """Load, validate and compile; every problem is located and raised together."""
-    return compile_loaded(load_topology(path))
+    """Load, validate and compile, then find what a render would refuse: valid means renderable."""
+    plan = compile_loaded(load_topology(path))
+    problems = render_problems(plan)
+    if problems:
+        raise EgovinfraError("the topology cannot be rendered:\n  " + "\n  ".join(problems))
+    return plan
 
 
 @app.command()
