@@ -30,7 +30,7 @@ TIMEOUT_S = 30.0
 
 # The limits' defaults (egovinfra.model.schema.LIMIT_DEFAULTS), written out so that the same
 # files can be measured against a tree that has no limits.
-FILE_BYTES, NODES, DEPTH, SITES, HOSTS, FLOWS = 4 << 20, 200_000, 32, 20_000, 2_000, 2_000
+FILE_BYTES, NODES, DEPTH, SITES, HOSTS, FLOWS = 4 << 20, 200_000, 32, 20_000, 500, 250
 
 
 def _base() -> str:

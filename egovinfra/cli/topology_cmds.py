@@ -26,6 +26,7 @@ from egovinfra.render import Environment, Output, read_tree, render_all, render_
 from egovinfra.render.diff import host_changes, unified
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.inventory import render_inventory
+from egovinfra.render.preflight import render_problems
 
 out = Console(highlight=False, emoji=False)
 
@@ -51,9 +52,18 @@ class Env(StrEnum):
 
 def load_plan(path: Path | None, environment: str = "production") -> Plan:
     """Load, validate and compile with the operational state of `environment`
-    (``state/<environment>.yaml`` beside the topology); every problem is located and raised together."""
+    (``state/<environment>.yaml`` beside the topology), then find what a render would refuse:
+    valid means renderable. Every problem is located and raised together."""
     loaded = load_topology(path)
-    return compile_loaded(loaded, load_state(loaded, environment))
+    return renderable(compile_loaded(loaded, load_state(loaded, environment)))
+
+
+def renderable(plan: Plan) -> Plan:
+    """`plan`, once nothing a render would refuse is found in it."""
+    problems = render_problems(plan)
+    if problems:
+        raise EgovinfraError("the topology cannot be rendered:\n  " + "\n  ".join(problems))
+    return plan
 
 
 def load_state(loaded: LoadedTopology, environment: str) -> Operations:
@@ -82,7 +92,7 @@ def validate(path: TopologyArg = None) -> None:
             problems += exc.problems
     if problems:
         raise TopologyError(problems)
-    plan = compile_loaded(loaded)
+    plan = renderable(compile_loaded(loaded))
     out.print(
         f"{plan.name}: valid — {len(plan.datacenters)} datacenters, {len(plan.sites)} sites, "
         f"{len(plan.hosts)} hosts, {len(plan.flows)} flows"

@@ -280,8 +280,8 @@ LIMIT_DEFAULTS = {
     "nodes": 200_000,
     "depth": 32,
     "sites": 20_000,
-    "hosts": 2_000,
-    "flows": 2_000,
+    "hosts": 500,
+    "flows": 250,
 }
 # The depth ceiling keeps reading and validation far from Python's recursion limit (1,000).
 LIMIT_CEILINGS = {
@@ -289,8 +289,8 @@ LIMIT_CEILINGS = {
     "nodes": 16_000_000,
     "depth": 100,
     "sites": 200_000,
-    "hosts": 20_000,
-    "flows": 20_000,
+    "hosts": 5_000,
+    "flows": 1_000,  # the policy lint compares flows pairwise: 250 cost 1 to 3 s, 1,000 sixteen times that
 }
 
 
