@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from egovinfra.compile.plan import Datacenter, Host, Plan
+from egovinfra.errors import EgovinfraError
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,19 @@ def _one(plan: Plan, dc: Datacenter, function: str) -> str:
     return ", ".join(found) or f"(no {function} host)"
 
 
+class UnknownDatacenter(EgovinfraError):
+    """`--to` names no datacenter of the topology."""
+
+
 def target_of(plan: Plan, requested: str | None, default: Datacenter) -> Datacenter:
-    """The datacenter named `requested` (KeyError if none), else `default`."""
-    return plan.datacenter(requested) if requested else default
+    """The datacenter named `requested`, else `default`."""
+    if not requested:
+        return default
+    try:
+        return plan.datacenter(requested)
+    except KeyError:
+        names = ", ".join(dc.name for dc in plan.datacenters)
+        raise UnknownDatacenter(f"--to {requested}: no such datacenter (one of {names})") from None
 
 
 def failover(plan: Plan, target: Datacenter, reach: Reach, *, force: bool, reason: str) -> Proposal:

@@ -57,3 +57,8 @@ def test_switchover_needs_both_datacenters(plan: Plan) -> None:
         "already the active" in r
         for r in steps.switchover(plan, plan.datacenter("yde"), _reach(plan, "yde", "dla")).refusals
     )
+
+
+def test_an_unknown_target_is_a_clear_error(plan: Plan) -> None:
+    with pytest.raises(steps.UnknownDatacenter, match="--to kribi: no such datacenter"):
+        steps.target_of(plan, "kribi", plan.primary)
