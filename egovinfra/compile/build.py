@@ -53,6 +53,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
         replication_mode=topo.replication.mode,
         on_standby_loss=topo.replication.on_standby_loss,
         degrade_after=topo.replication.degrade_after,
+        timezone=topo.timezone,
         crypto=crypto,
         directory=directory,
         operations=PlanOperations(ops.active, ops.generation, ops.fenced),

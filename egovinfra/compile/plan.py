@@ -292,6 +292,7 @@ class Plan:
     # `degrade_after` seconds ("degrade").
     on_standby_loss: Literal["wait", "degrade"] = "degrade"
     degrade_after: int = 30
+    timezone: str = "UTC"  # IANA name: the groupware's default for its users
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

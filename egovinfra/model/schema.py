@@ -7,6 +7,7 @@ topology never changes). Cross-references are checked in `references.py`.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -315,6 +316,7 @@ class Topology(Model):
     name: DnsLabel
     domain: Domain
     description: str = ""
+    timezone: str = Field("UTC", description="IANA time zone of the people served (the groupware's default)")
     addressing: Addressing
     crypto: Crypto = Crypto()
     datacenters: dict[DnsLabel, Datacenter] = Field(min_length=1)
@@ -323,3 +325,10 @@ class Topology(Model):
     flows: dict[DnsLabel, Flow] = {}
     replication: Replication = Replication()
     limits: Limits = Field(Limits(), description="limits of loading; topology.yaml itself is read under the defaults")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise ValueError(f"unknown time zone '{value}' (an IANA name such as Africa/Douala or UTC)")
+        return value

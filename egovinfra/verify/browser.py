@@ -182,7 +182,9 @@ def run_scenario(job: dict[str, Any]) -> Outcome:
         old.unlink()
     url = f"https://{name}/SOGo/"
     with trusting_home(job["root_ca"]) as home, chromium(home, f"MAP {name} {address}") as browser:
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 900}, locale="fr-FR", timezone_id=job.get("timezone", "UTC")
+        )
         page = context.new_page()
 
         def failed_resource(response: Any) -> None:

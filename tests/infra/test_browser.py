@@ -44,6 +44,9 @@ def session(target: Target) -> dict[str, Any]:
         "service_name": target.service_name,
         "expected_address": target.web.address,
         "root_ca": target.root_ca,
+        # The browser keeps the users' time, as their workstations do: SOGo computes a new
+        # event's default hour from the browser's clock and files it in the users' zone.
+        "timezone": target.plan.timezone,
         "outdir": str((target.reports / "browser" / target.datacenter).absolute()),
         "user": target.user.uid,
         "password": password(target.plan, target.user.uid),

@@ -29,6 +29,7 @@ def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     mail = plan.server(host.name, "mail")
     return {
         "groupware_active": host.scope == plan.active.name,
+        "groupware_timezone": plan.timezone,
         "groupware_listen": f"{host.address}:{plan.port('groupware')}",
         "groupware_db_host": db.address,
         "groupware_db_port": plan.port("postgresql"),
