@@ -100,7 +100,14 @@ def test_without_a_replication_flow_the_mail_pair_is_refused(plan: Plan) -> None
 def test_sogo_runs_in_the_primary_and_waits_on_standby_in_the_secondary(plan: Plan) -> None:
     primary, secondary = _vars(plan, "groupware", "yde-groupware"), _vars(plan, "groupware", "dla-groupware")
     assert primary["groupware_active"] is True and secondary["groupware_active"] is False
-    assert secondary["groupware_db_host"] == plan.host("dla-db").address
+    # SOGo names its database by a name each datacenter resolves to its own server: the name
+    # lands in every folder's location, which the standby receives from the primary.
+    assert primary["groupware_db_host"] == secondary["groupware_db_host"]
+    resolved = {
+        name: {e["fqdn"]: e["address"] for e in values["groupware_hosts"]}[values["groupware_db_host"]]
+        for name, values in (("yde", primary), ("dla", secondary))
+    }
+    assert resolved == {"yde": plan.host("yde-db").address, "dla": plan.host("dla-db").address}
     assert primary["groupware_db_primary_host"] == secondary["groupware_db_primary_host"] == "yde-db"
     assert secondary["groupware_imap_server"].startswith("imap://mail.dla.intranet.gov.cm:143/")
 

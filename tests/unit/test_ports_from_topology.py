@@ -52,7 +52,7 @@ def test_postgresql_port(tmp_path: Path) -> None:
     assert "dport 5433" in _nft(tree, "yde-db")
     config = _file(tree, "dla-db", "etc/postgresql/15/main/conf.d/egovinfra.conf")
     assert "port = 5433" in config and "port=5433" in config
-    assert "10.1.3.10:5433/sogo" in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
+    assert "@groupware-db:5433/sogo" in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
     assert "5432" not in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
 
 

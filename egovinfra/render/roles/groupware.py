@@ -18,6 +18,11 @@ from egovinfra.render.roles.nearby import host_entries
 
 DATABASE = "sogo"
 DATABASE_USER = "sogo"
+# How SOGo names its database: an /etc/hosts name on each groupware host, for its own
+# datacenter's server. SOGo writes the database's address into every folder it creates
+# (sogo_folder_info.c_location, replicated with the rest); an address there would send the
+# secondary's SOGo to the lost primary after a failover, a name resolves locally.
+DATABASE_ALIAS = "groupware-db"
 
 
 def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
@@ -31,7 +36,7 @@ def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "groupware_active": host.scope == plan.active.name,
         "groupware_timezone": plan.timezone,
         "groupware_listen": f"{host.address}:{plan.port('groupware')}",
-        "groupware_db_host": db.address,
+        "groupware_db_host": DATABASE_ALIAS,
         "groupware_db_port": plan.port("postgresql"),
         "groupware_db_primary_host": databases.primary,
         "groupware_db_addresses": sorted(plan.host(h).address for h in databases.members),
@@ -42,7 +47,7 @@ def groupware_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "groupware_imap_server": f"imap://{mail.fqdn}:{plan.port('imap')}/?tls=YES",
         "groupware_smtp_server": f"smtp://{mail.fqdn}:{plan.port('smtp')}",
         "groupware_mail_domain": plan.domain,
-        "groupware_hosts": host_entries(ldap, mail),
+        "groupware_hosts": [*host_entries(ldap, mail), {"fqdn": DATABASE_ALIAS, "address": db.address}],
         # Lab hosts share two cores: fewer workers.
         "groupware_workers": 4 if ctx.env == "production" else 2,
     }
