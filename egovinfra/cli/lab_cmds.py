@@ -242,7 +242,10 @@ def _groupware_drill(plan: Plan, access: LabAccess, lost: str | None = None) -> 
         sent.append(groupware.send_probes(probe, sender_site, recipient_site, count=1, datacenter=secondary))
 
     def give_back() -> None:
-        groupware.give_back(probe, sent[-1], primary, secondary)
+        try:
+            groupware.give_back(probe, sent[-1], primary, secondary)
+        except groupware.GroupwareCheckError as exc:
+            raise LabError(f"groupware after failback: {exc}") from None
 
     return (failover.ServiceDrill("groupware", prepare, take_over, write_alone, give_back),)
 
