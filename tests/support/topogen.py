@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from egovinfra.compile.functions import NEEDS_PORTS
 from egovinfra.model.schema import MAX_SITE_PREFIX, MAX_WORKSTATIONS
 
 POOLS = {
@@ -93,16 +94,9 @@ def frozen(raw: Any) -> Any:
     return raw
 
 
-# A named service per function, with the names its configuration reads.
-NAMED_PORTS: dict[str, tuple[str, ...]] = {
-    "database": ("postgresql",),
-    "directory": ("ldap", "ldaps"),
-    "mail": ("smtp", "submission", "imap", "imaps", "doveadm"),
-    "groupware_app": ("groupware",),
-    "groupware_web": ("https",),
-    "filestore": ("rsync",),
-    "dns": ("dns",),
-}
+# A named service per function, with the names its configuration reads (the compiler's own
+# table: the generator feeds the property "validate passes ⇒ render succeeds", it is no oracle).
+NAMED_PORTS = NEEDS_PORTS
 
 
 @st.composite
