@@ -21,7 +21,7 @@ from egovinfra.cli import app
 from egovinfra.cli.topology_cmds import TopologyArg, load_plan
 from egovinfra.compile import compile_loaded
 from egovinfra.compile.plan import Plan
-from egovinfra.lab import api, drill, failover, outages
+from egovinfra.lab import api, drill, failover, outages, stores
 from egovinfra.lab.access import LabAccess, lab_access
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.image import DEFAULT_CACHE_DIR
@@ -250,6 +250,43 @@ def _groupware_drill(plan: Plan, access: LabAccess, lost: str | None = None) -> 
     return (failover.ServiceDrill("groupware", prepare, take_over, write_alone, give_back),)
 
 
+def _mail_store(plan: Plan, access: LabAccess) -> tuple[stores.Store, ...]:
+    """Mail between two ministries, sent through a datacenter's mail host and read over IMAPS
+    at a datacenter's mail host, as their clients do."""
+    if not any("mail" in h.roles for h in plan.hosts) or not plan.directory.people:
+        return ()
+    sender_site, recipient_site = groupware.drill_sites(plan)
+    probe = groupware.Probe(
+        plan,
+        _runner(access),
+        groupware.workstation_of(plan, sender_site),
+        groupware.ca_bundle(resolve_pki_dir(plan.name)),
+    )
+    sender, recipient = groupware.person_of(plan, sender_site), groupware.person_of(plan, recipient_site)
+
+    def write_one(datacenter: str, key: str) -> None:
+        probe.send(sender, recipient, groupware.only(plan, "mail", datacenter), key)
+
+    def present(datacenter: str, keys: tuple[str, ...]) -> set[str]:
+        mail = groupware.only(plan, "mail", datacenter)
+        return {key for key in keys if probe.find(recipient, mail, "INBOX", key) > 0}
+
+    def serving(datacenter: str) -> bool:
+        _, session = probe.login(sender, groupware.only(plan, "groupware_web", datacenter))
+        return session
+
+    return (stores.Store("mail", "mails", "login to the webmail", write_one, present, serving),)
+
+
+def _service_drills(plan: Plan, access: LabAccess, lost: str | None = None) -> tuple[failover.ServiceDrill, ...]:
+    """Every service the failover and failback drills measure besides the database: the
+    groupware (login, mail), the file store and the directory."""
+    chosen = drill.drill_plan(plan, lost=lost)
+    return _groupware_drill(plan, access, lost) + tuple(
+        failover.store_drill(store, chosen.primary_dc, chosen.secondary_dc) for store in stores.stores(plan, access)
+    )
+
+
 @lab.command(name="failover")
 def failover_cmd(
     path: TopologyArg = None,
@@ -267,7 +304,7 @@ def failover_cmd(
         chosen,
         _actions(plan, access, inventory, reports),
         replication_mode=plan.replication_mode,
-        services=_groupware_drill(plan, access),
+        services=_service_drills(plan, access),
         say=console.print,
     )
     reports.mkdir(parents=True, exist_ok=True)
@@ -324,7 +361,7 @@ def failback_cmd(
         chosen,
         _actions(plan, access, inventory, reports),
         returned_hosts=returned_hosts,
-        services=_groupware_drill(plan, access, lost=lost),
+        services=_service_drills(plan, access, lost=lost),
         say=console.print,
     )
     table = Table("step", "seconds", title="failback")
@@ -337,6 +374,7 @@ def failback_cmd(
     (reports / "failback.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     if serving:
         raise LabError(f"{lost} served before failback: {', '.join(serving)}")
+    stores.cleanup(plan, access, lost)
 
 
 DRILLS = ("standby-loss", "link-cut", "switchover")
@@ -389,6 +427,8 @@ def drill_cmd(
             _egovinfra("dr", "switchover", "--to", plan.active.name, *common, "--reports", runs)
 
         default_hold = 0.0
+    # Written while the fault lasts through the datacenter serving then; afterwards in the other.
+    written_at, checked_at = (passive, plan.active.name) if name == "switchover" else (plan.active.name, passive)
     result = outages.run(
         access,
         chosen,
@@ -399,8 +439,12 @@ def drill_cmd(
         primary=primary,
         standby=standby,
         hold=default_hold if hold is None else hold,
+        stores=_mail_store(plan, access) + stores.stores(plan, access),
+        written_at=written_at,
+        checked_at=checked_at,
         say=console.print,
     )
+    stores.cleanup(plan, access, plan.active.name)
     out = reports / "outages" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n")
@@ -416,6 +460,13 @@ def drill_cmd(
         ("restore → standby streams again", f"{result.standby_streaming_after} s"),
         ("restore → synchronous again", f"{result.synchronous_after} s"),
         *[(f"step: {step}", f"{seconds:.1f} s") for step, seconds in result.steps.items()],
+        *[
+            (
+                f"{service}: written in {o.written_at} during the fault, missing in {o.checked_at}",
+                f"{o.missing} of {o.written} {o.unit}; all there {o.caught_up_after} s after the restore",
+            )
+            for service, o in result.services.items()
+        ],
     ):
         table.add_row(label, value)
     console.print(table)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from egovinfra.lab.drill import DrillPlan
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.names import ifname
 from egovinfra.lab.netns import ip, ip_json
+from egovinfra.lab.stores import Store, Written
 
 DRILL_DIR = "/root/.egovinfra-drill"
 DATABASE = "drill"
@@ -158,6 +160,61 @@ class ServiceDrill:
     take_over: Callable[[float], ServiceOutcome]  # wall-clock time of the loss -> outcome
     write_alone: Callable[[], None]  # before failback: write through the survivor, serving alone
     give_back: Callable[[], None]  # after failback: what was written alone is in the primary
+
+
+def _holds(check: Callable[[], bool]) -> bool:
+    """`check()`, where a host that does not answer (yet) is a no."""
+    try:
+        return check()
+    except (LabError, subprocess.TimeoutExpired):
+        return False
+
+
+def _until(check: Callable[[], bool], timeout: float, step: float = 1.0) -> float | None:
+    """Seconds until `check()` held, or None after `timeout`."""
+    start = time.monotonic()
+    while not _holds(check):
+        if time.monotonic() - start > timeout:
+            return None
+        time.sleep(step)
+    return time.monotonic() - start
+
+
+def store_drill(store: Store, primary: str, secondary: str, *, count: int = 3, timeout: float = 300.0) -> ServiceDrill:
+    """A replicated store's part of the failover drill: items written through `primary` before
+    the loss (missing at `secondary` after it: the RPO), the time until `secondary` takes writes
+    (the RTO), items written through `secondary` alone, and after failback those in `primary`."""
+    written: list[Written] = []
+
+    def prepare() -> None:
+        written.append(store.write(primary, count))
+
+    def take_over(lost_at: float) -> ServiceOutcome:
+        waited = _until(lambda: store.serving(secondary), timeout)
+        rto = None if waited is None else round(time.time() - lost_at, 1)
+        before = written[-1]
+        missing = set(store.missing(secondary, before))
+        earliest = min((t for k, t in zip(before.keys, before.at, strict=True) if k in missing), default=lost_at)
+        return ServiceOutcome(
+            rto_seconds=rto,
+            back_when=store.back_when,
+            lost=len(missing),
+            written=len(before.keys),
+            unit=store.unit,
+            rpo_seconds=round(max(lost_at - earliest, 0.0), 2),
+            detail=f"{len(before.keys) - len(missing)} of {len(before.keys)} {store.unit} at {secondary}",
+        )
+
+    def write_alone() -> None:
+        written.append(store.write(secondary, 2))
+
+    def give_back() -> None:
+        alone = written[-1]
+        if _until(lambda: not store.missing(primary, alone), timeout, step=2.0) is None:
+            missing = ", ".join(store.missing(primary, alone))
+            raise LabError(f"{store.name} written through {secondary} alone, missing in {primary}: {missing}")
+
+    return ServiceDrill(store.name, prepare, take_over, write_alone, give_back)
 
 
 @dataclass(frozen=True)

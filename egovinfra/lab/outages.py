@@ -22,9 +22,32 @@ from dataclasses import asdict, dataclass, field
 from egovinfra.lab.access import LabAccess
 from egovinfra.lab.drill import DrillPlan
 from egovinfra.lab.errors import LabError
-from egovinfra.lab.failover import DATABASE, DRILL_DIR, _prepare, _psql, _start_writer, _wait, _writes, lose_datacenter
+from egovinfra.lab.failover import (
+    DATABASE,
+    DRILL_DIR,
+    _prepare,
+    _psql,
+    _start_writer,
+    _until,
+    _wait,
+    _writes,
+    lose_datacenter,
+)
 from egovinfra.lab.names import ifname
 from egovinfra.lab.netns import ip
+from egovinfra.lab.stores import Store, Written
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """Items written into a store through the serving datacenter while the fault lasted."""
+
+    unit: str
+    written_at: str  # the datacenter written through
+    checked_at: str  # the datacenter that must hold them afterwards
+    written: int
+    missing: int  # after the drill's patience: what the other datacenter never received
+    caught_up_after: float | None  # restore → every item in `checked_at`; None: not within patience
 
 
 @dataclass
@@ -43,6 +66,7 @@ class OutageReport:
     synchronous_after: float | None = None  # restore → a commit waits for the standby again
     primary_in_recovery: bool = False  # True would mean the wrong server serves
     steps: dict[str, float] = field(default_factory=dict)
+    services: dict[str, StoreOutcome] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -51,6 +75,10 @@ class OutageReport:
 
 def _longest_pause(acks: list[float]) -> float:
     return max((b - a for a, b in itertools.pairwise(acks)), default=0.0)
+
+
+def _reached(store: Store, datacenter: str, items: Written) -> Callable[[], bool]:
+    return lambda: not store.missing(datacenter, items)
 
 
 def _sync_state(access: LabAccess, primary: str) -> str:
@@ -75,9 +103,16 @@ def run(
     primary: str,
     standby: str,
     hold: float,
+    stores: tuple[Store, ...] = (),
+    written_at: str = "",
+    checked_at: str = "",
+    patience: float = 300.0,
     say: Callable[[str], None] = print,
 ) -> OutageReport:
-    """Write, inject the fault, wait `hold` seconds, restore, wait for replication, measure."""
+    """Write, inject the fault, wait `hold` seconds, restore, wait for replication, measure.
+
+    While the fault lasts, each of `stores` gets items through `written_at` (the datacenter
+    serving then); after the restore, each must reach `checked_at`."""
     report = OutageReport(drill=name, fault=fault)
     _prepare(access, drill, primary)
     _start_writer(access, drill)
@@ -86,7 +121,11 @@ def run(
     say(f"{name}: {fault}")
     start, fault_at = time.monotonic(), time.time()
     inject()
-    time.sleep(hold)
+    during: dict[str, Written] = {}
+    for store in stores:
+        say(f"{name}: {store.unit} written through {written_at}")
+        during[store.name] = store.write(written_at, 2)
+    time.sleep(max(hold - (time.monotonic() - start), 0.0))
     report.steps["fault held"] = time.monotonic() - start
     say(f"{name}: restoring")
     start, restore_at = time.monotonic(), time.time()
@@ -121,6 +160,14 @@ def run(
     report.missing_on_primary = len(numbers - on_primary)
     report.missing_on_standby = len(numbers - on_standby)
     _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
+    for store in stores:
+        items = during[store.name]
+        left = max(patience - (time.monotonic() - restored), 10.0)
+        waited = _until(_reached(store, checked_at, items), left)
+        caught_up = None if waited is None else round(time.monotonic() - restored, 1)
+        report.services[store.name] = StoreOutcome(
+            store.unit, written_at, checked_at, len(items.keys), len(store.missing(checked_at, items)), caught_up
+        )
     if report.primary_in_recovery:
         raise LabError(f"{primary} is in recovery after {name}: the wrong server serves")
     if report.missing_on_primary or report.missing_on_standby:
@@ -128,6 +175,9 @@ def run(
             f"{name}: acknowledged rows missing ({report.missing_on_primary} on {primary}, "
             f"{report.missing_on_standby} on {standby})"
         )
+    lost = [f"{o.missing} {o.unit}" for o in report.services.values() if o.missing]
+    if lost:
+        raise LabError(f"{name}: written through {written_at}, never reached {checked_at}: {', '.join(lost)}")
     return report
 
 
