@@ -105,19 +105,20 @@ class Context:
         return progress, seconds
 
     def probe(self) -> steps.Reach:
-        """Which managed hosts answer ssh within a few seconds."""
-        console.print("probing every host (2 s timeout)...")
+        """Which managed hosts of the datacenters answer ssh within a few seconds (the sites'
+        gateways weigh in no decision)."""
+        console.print("probing the datacenters' hosts (2 s timeout)...")
         progress, *_ = run_playbook(
             PLAYBOOKS / "dr-probe.yml",
             self.inventory,
-            limit=None,
+            limit="datacenter_hosts",
             extravars=self.access.extravars(),
             reports=self.reports,
             forks=50,
             netns=self.access.netns,
             ssh_args=PROBE_SSH,
         )
-        managed = {h.name for h in self.plan.hosts if h.managed}
+        managed = {h.name for dc in self.plan.datacenters for h in steps.datacenter_hosts(self.plan, dc)}
         answered = frozenset(n for n, c in progress.stats.items() if c["ok"] and not c["dark"] and n in managed)
         return steps.Reach(answered, frozenset(managed - answered))
 
