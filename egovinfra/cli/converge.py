@@ -206,6 +206,9 @@ def runner_env(netns: str | None, ssh_args: str | None = None, mitogen: bool = F
         "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
         # ansible-runner turns host key checking off unless told otherwise.
         "ANSIBLE_HOST_KEY_CHECKING": "True",
+        # A lab's hosts share the controller's two cores: bootstrapping Mitogen's Python on
+        # every host at once takes longer than a production ssh login (ansible.cfg: 20 s).
+        **({"ANSIBLE_TIMEOUT": "60"} if mitogen else {}),
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
     }
 

@@ -111,7 +111,7 @@ class Context:
         progress, *_ = run_playbook(
             PLAYBOOKS / "dr-probe.yml",
             self.inventory,
-            limit="datacenter_hosts",
+            limit="datacenter_hosts:dr_fenced",
             extravars=self.access.extravars(),
             reports=self.reports,
             forks=50,
