@@ -47,7 +47,9 @@ def test_a_dav_client_syncs_the_calendar_and_contacts(
 def test_an_imap_client_in_idle_sees_a_new_mail(target: Target, record_property: Callable[[str, object], None]) -> None:
     job = {
         "action": "idle",
-        "mail_server": target.mail.fqdn,
+        # What a civil servant's client is set up with: the service name (its certificate must
+        # match wherever the name points), not a datacenter's host.
+        "mail_server": target.mail_service_name,
         "ca": target.ca,
         "user": target.user.uid,
         "password": password(target.plan, target.user.uid),
@@ -60,6 +62,7 @@ def test_an_imap_client_in_idle_sees_a_new_mail(target: Target, record_property:
     out = target.workstation.run("egovinfra.verify.clients", job)
     assert out["ok"], out.get("error")
     assert "EXISTS" in out["pushed"]
+    assert out["address"] == target.mail.address, f"{target.mail_service_name} does not lead to {target.mail.name}"
     record_property(f"{target.datacenter}.idle_push_s", out["idle_s"])
 
 

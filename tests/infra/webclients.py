@@ -15,6 +15,7 @@ from egovinfra.compile.directory import Person
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.lab.names import host_machine
 from egovinfra.pki import resolve_pki_dir
+from egovinfra.render.roles import mail as mail_role
 from egovinfra.render.roles.web import service_name
 from egovinfra.verify.context import LabContext
 from egovinfra.verify.groupware import Probe, Runner, ca_bundle, only, person_of, workstation_of
@@ -45,6 +46,11 @@ class Target:
     def service_name(self) -> str:
         """The groupware's name as people type it."""
         return service_name(self.plan.domain)
+
+    @property
+    def mail_service_name(self) -> str:
+        """The mail server's name as mail clients are set up with it."""
+        return mail_role.service_name(self.plan.domain)
 
 
 def lab_runner(lab: LabContext) -> Runner:

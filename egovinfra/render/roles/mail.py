@@ -15,6 +15,13 @@ from egovinfra.compile.plan import Host, Plan
 from egovinfra.compile.policy.access import sources_reaching
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.nearby import host_entries
+from egovinfra.render.roles.web import TLS_DIR
+
+
+def service_name(domain: str) -> str:
+    """The name mail clients and ministries' servers use, pointed by the intranet DNS at the
+    active datacenter's mail host."""
+    return f"mail.{domain}"
 
 
 def _relay_networks(plan: Plan, host: Host) -> list[str]:
@@ -37,8 +44,12 @@ def mail_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     peer_name = replication.peer_of(host.name)
     peer = plan.host(peer_name) if peer_name else None
     port = replication.endpoint.port.first
+    service = service_name(plan.domain)
     return {
         "mail_hostname": host.fqdn,
+        # Every mail host may be the one `mail.<domain>` points at: each carries its certificate.
+        "mail_service_identity": service,
+        "mail_service_tls_dir": f"{TLS_DIR}/{service}",
         "mail_listen_address": host.address,
         "mail_domains": [d.name for d in directory.domains],
         "mail_mailboxes": [{"address": p.mail, "uid": p.uid} for p in directory.people],

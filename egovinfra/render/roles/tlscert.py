@@ -18,6 +18,9 @@ _SERVERS = {
     "mail": ("root", ("postfix", "dovecot-core")),
     "groupware_web": ("root", ("nginx",)),
 }
+# The units that read the certificate: a renewed one is theirs at once (reload where the
+# daemon re-reads it, else a restart; units that do not run yet are left alone).
+_UNITS = {"directory": ("slapd",), "mail": ("postfix", "dovecot"), "groupware_web": ("nginx",)}
 
 
 def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
@@ -28,4 +31,5 @@ def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "tlscert_server": bool(served),
         "tlscert_key_group": served[0][0] if served else "root",
         "tlscert_packages": sorted({p for _, packages in served for p in packages}),
+        "tlscert_units": sorted({u for f in host.roles for u in _UNITS.get(f, ())}),
     }
