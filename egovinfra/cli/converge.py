@@ -28,7 +28,7 @@ from rich.table import Table
 from ruamel.yaml import YAML
 
 from egovinfra.cli import app
-from egovinfra.cli.changes import changed_paths, limit_for
+from egovinfra.cli.changes import changed_paths, limit_for, tags_for
 from egovinfra.errors import EgovinfraError
 from egovinfra.lab import lifecycle
 from egovinfra.lab.names import mgmt_ns
@@ -277,7 +277,11 @@ def converge(
         bool, typer.Option("--check", help="report what would change (--check --diff), change nothing")
     ] = False,
     changed_since: Annotated[
-        str | None, typer.Option(help="only hosts whose rendered files or roles changed since this git revision")
+        str | None,
+        typer.Option(
+            help="only hosts whose rendered files or roles changed since this git revision, "
+            "and only the roles whose variables or files changed (unless --tags)"
+        ),
     ] = None,
 ) -> None:
     """Converge hosts with a playbook (default: the whole platform), then print a per-host recap."""
@@ -289,12 +293,16 @@ def converge(
         enter_netns(access.netns)
     variables = {**access.extravars(), **parse_extravars(extra_vars or [])}
     if changed_since is not None:
-        scoped = limit_for(changed_paths(changed_since, REPO), _repo_relative(inventory))
+        paths = changed_paths(changed_since, REPO)
+        relative = _repo_relative(inventory)
+        scoped = limit_for(paths, relative)
         if scoped is None:
             console.print(f"nothing converged changed since {changed_since}: no host to visit")
             return
         limit = scoped if limit is None else f"{limit}:&{scoped}"
-        console.print(f"changed since {changed_since}: converging {limit}")
+        roles = {p.name for p in (REPO / "roles").iterdir() if p.is_dir()}
+        tags = tags or tags_for(paths, relative, changed_since, REPO, roles)
+        console.print(f"changed since {changed_since}: converging {limit} (roles: {tags or 'all'})")
     use_mitogen = environment == "lab" if mitogen is None else mitogen
     progress, status, rc, seconds, report = run_playbook(
         playbook,
