@@ -136,7 +136,7 @@ def _reason_of(entry: x509.RevokedCertificate) -> x509.ReasonFlags:
 
 
 def _verified(crl: x509.CertificateRevocationList, issuer: CertificateAuthority, path: Path) -> None:
-    if crl.issuer != issuer.cert.subject or not crl.is_signature_valid(issuer.cert.public_key()):
+    if crl.issuer != issuer.cert.subject or not crl.is_signature_valid(issuer.key.public_key()):
         raise PkiError(f"{path} is not signed by this PKI's issuing CA; refusing to carry its entries over")
 
 
