@@ -55,7 +55,7 @@ def revoke_drill(
     table = Table("measure", "value", title=f"revocation of {result.revoked}")
     rows = [
         (f"{result.revoked}'s IKE SAs closed on {', '.join(result.hubs)}", str(result.closed_on_hubs)),
-        (f"{result.revoked} refused when it initiates", str(result.retry_refused)),
+        (f"{result.revoked} refused when it initiates (hubs log: revoked)", str(result.retry_refused)),
         (f"{result.neighbour} re-authenticated after the new CRL", str(result.neighbour_reestablished)),
         *[(f"step: {name}", f"{seconds:.1f} s") for name, seconds in result.steps.items()],
         (

@@ -35,6 +35,11 @@ class Gateways:
     revoked: Host
     neighbour: Host
     hubs: tuple[Host, ...]
+    names: dict[tuple[str, str], str]  # (gateway, hub) → the tunnel's connection name (the Plan's)
+
+    def tunnel(self, gateway: Host, hub: Host) -> str:
+        """The connection name both ends give the tunnel between `gateway` and `hub`."""
+        return self.names[(gateway.name, hub.name)]
 
 
 @dataclass
@@ -46,7 +51,7 @@ class RevocationReport:
     hubs: tuple[str, ...]
     steps: dict[str, float] = field(default_factory=dict)
     closed_on_hubs: bool = False  # no IKE SA of the revoked identity on any hub after publish
-    retry_refused: bool = False  # the revoked gateway's own initiation failed on every hub
+    retry_refused: bool = False  # every hub refused the revoked gateway, saying its certificate is revoked
     neighbour_reestablished: bool = False  # the neighbour authenticated again after the CRL
     restored_after: float | None = None  # fresh certificate → tunnels to every hub up
 
@@ -91,17 +96,17 @@ def pick_gateways(plan: Plan, avoid: set[str], revoked: str | None = None) -> Ga
         victim = ranked[0]
     neighbour = next(g for g in gateways if g.name != victim.name)
     hubs = tuple(plan.host(dc.hub) for dc in plan.datacenters if dc.vpn_backend != "vpnaas")
-    return Gateways(victim, neighbour, hubs)
+    names = {
+        (t.initiator.host, t.responder.host): t.name
+        for t in plan.vpn.tunnels
+        if t.kind == "site" and t.initiator.host in (victim.name, neighbour.name)
+    }
+    return Gateways(victim, neighbour, hubs, names)
 
 
-def _tunnel(gateway: Host, hub: Host) -> str:
-    """The connection name both ends give the tunnel (<site>_<datacenter>)."""
-    return f"{gateway.scope}_{hub.scope}"
-
-
-def established(access: LabAccess, hub: Host, gateway: Host) -> bool:
+def established(access: LabAccess, chosen: Gateways, hub: Host, gateway: Host) -> bool:
     """True when `hub` holds an established IKE SA with `gateway`'s identity."""
-    listing = access.must(hub.name, f"swanctl --list-sas --ike {_tunnel(gateway, hub)}")
+    listing = access.must(hub.name, f"swanctl --list-sas --ike {chosen.tunnel(gateway, hub)}")
     return "ESTABLISHED" in listing and f"remote '{gateway.fqdn}'" in listing
 
 
@@ -114,11 +119,18 @@ def _wait(condition: Callable[[], bool], timeout: float, step: float = 1.0) -> f
     return None
 
 
-def _initiate(access: LabAccess, gateway: Host, hub: Host) -> bool:
+def _initiate(access: LabAccess, chosen: Gateways, gateway: Host, hub: Host) -> bool:
     """The gateway tries to bring its tunnel to `hub` up now (what its keeper does every 30 s)."""
-    name = _tunnel(gateway, hub)
+    name = chosen.tunnel(gateway, hub)
     done = access.ssh(gateway.name, f"swanctl --initiate --child {name} --timeout 20", timeout=60)
     return done.returncode == 0
+
+
+def refused_as_revoked(access: LabAccess, hub: Host, since: float) -> bool:
+    """True when `hub`'s charon logged a revoked certificate since the epoch `since`: the
+    refusal came from the CRL, not from anything else that can fail an IKE_AUTH."""
+    log = access.must(hub.name, f"journalctl -u strongswan --no-pager --since @{int(since)} -o cat")
+    return "certificate was revoked" in log
 
 
 def run(
@@ -127,31 +139,39 @@ def run(
     """Revoke, check, restore; the report says what held."""
     report = RevocationReport(chosen.revoked.name, chosen.neighbour.name, tuple(h.name for h in chosen.hubs))
     both = (chosen.revoked, chosen.neighbour)
-    if _wait(lambda: all(established(access, h, g) for h in chosen.hubs for g in both), timeout) is None:
+    if _wait(lambda: all(established(access, chosen, h, g) for h in chosen.hubs for g in both), timeout) is None:
         raise LabError(f"before the drill, {' and '.join(g.name for g in both)} must have their tunnels up")
     say(f"revoking {chosen.revoked.fqdn} (its tunnels and {chosen.neighbour.name}'s are up)")
-    start = time.monotonic()
+    start, wall = time.monotonic(), time.time()
     actions.revoke(chosen.revoked.fqdn)
     report.steps["revoke and publish"] = time.monotonic() - start
-    report.closed_on_hubs = not any(established(access, h, chosen.revoked) for h in chosen.hubs)
+    report.closed_on_hubs = not any(established(access, chosen, h, chosen.revoked) for h in chosen.hubs)
     closed = "closed" if report.closed_on_hubs else "STILL UP"
     say(f"after publish: {chosen.revoked.name}'s IKE SAs {closed} on the hubs")
     # The holder of the revoked certificate tries again: every hub must refuse it.
-    attempts = [_initiate(access, chosen.revoked, hub) for hub in chosen.hubs]
-    report.retry_refused = not any(attempts) and not any(established(access, h, chosen.revoked) for h in chosen.hubs)
+    attempts = [_initiate(access, chosen, chosen.revoked, hub) for hub in chosen.hubs]
+    report.retry_refused = (
+        not any(attempts)
+        and not any(established(access, chosen, h, chosen.revoked) for h in chosen.hubs)
+        and all(refused_as_revoked(access, h, wall) for h in chosen.hubs)
+    )
     refused = "refused" if report.retry_refused else "ACCEPTED"
     say(f"{chosen.revoked.name} initiating with its revoked certificate: {refused}")
     # The neighbour authenticates afresh against the same hubs, which now hold the new CRL.
     for hub in chosen.hubs:
-        access.ssh(chosen.neighbour.name, f"swanctl --terminate --ike {_tunnel(chosen.neighbour, hub)} --timeout 10")
-    again = [_initiate(access, chosen.neighbour, hub) for hub in chosen.hubs]
-    report.neighbour_reestablished = all(again) and all(established(access, h, chosen.neighbour) for h in chosen.hubs)
+        access.ssh(
+            chosen.neighbour.name, f"swanctl --terminate --ike {chosen.tunnel(chosen.neighbour, hub)} --timeout 10"
+        )
+    again = [_initiate(access, chosen, chosen.neighbour, hub) for hub in chosen.hubs]
+    report.neighbour_reestablished = all(again) and all(
+        established(access, chosen, h, chosen.neighbour) for h in chosen.hubs
+    )
     say(f"{chosen.neighbour.name} re-authenticating: {'accepted' if report.neighbour_reestablished else 'REFUSED'}")
     say(f"restoring {chosen.revoked.name} with a fresh certificate")
     start = time.monotonic()
     actions.restore(chosen.revoked.fqdn)
     report.steps["issue and converge the gateway"] = time.monotonic() - start
-    back = _wait(lambda: all(established(access, h, chosen.revoked) for h in chosen.hubs), timeout)
+    back = _wait(lambda: all(established(access, chosen, h, chosen.revoked) for h in chosen.hubs), timeout)
     report.restored_after = None if back is None else time.monotonic() - start
     say(f"{chosen.revoked.name} back: {'yes' if back is not None else 'NO'}")
     return report
