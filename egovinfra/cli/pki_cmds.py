@@ -1,7 +1,8 @@
 """`egovinfra pki`: the intranet CAs and the gateways' certificates.
 
 Keys are written outside the repository (default /var/lib/egovinfra/pki/<deployment>, or
-$EGOVINFRA_PKI_DIR, or --pki-dir); CA keys are encrypted when $EGOVINFRA_PKI_PASSPHRASE is set.
+$EGOVINFRA_PKI_DIR, or --pki-dir); CA keys are always encrypted, with $EGOVINFRA_PKI_PASSPHRASE
+or else the vault password of `egovinfra secrets init`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.console import Console
 
 from egovinfra import pki
 from egovinfra.cli import app
+from egovinfra.cli.secrets_cmds import ca_passphrase, required_ca_passphrase
 from egovinfra.compile import compile_loaded
 from egovinfra.model import load_topology
 from egovinfra.pki import crl
@@ -62,6 +64,11 @@ def _deployment(topology: Path | None) -> tuple[str, str]:
     return topo.name, str(topo.domain)
 
 
+def _passphrase(topology: Path | None) -> bytes | None:
+    """What unlocks the CA keys of the topology's deployment (None: they are in clear)."""
+    return ca_passphrase(_deployment(topology)[0])
+
+
 def _base(topology: Path | None, pki_dir: Path | None) -> Path:
     return pki_dir if pki_dir is not None else pki.resolve_pki_dir(_deployment(topology)[0])
 
@@ -71,8 +78,9 @@ def init_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None) -> None:
     """Create the root CA and the issuing CA constrained to the topology's intranet domain."""
     name, domain = _deployment(topology)
     base = pki.resolve_pki_dir(name, pki_dir)
-    layout = pki.init_pki(name, domain, base, pki.passphrase_from_env())
-    crl.publish(base, pki.passphrase_from_env())
+    passphrase = required_ca_passphrase(name)
+    layout = pki.init_pki(name, domain, base, passphrase)
+    crl.publish(base, passphrase)
     out.print(f"root CA     {layout.root_ca.cert}")
     out.print(f"issuing CA  {layout.issuing_ca.cert} (names under {domain} only)")
 
@@ -85,7 +93,7 @@ def issue_cmd(
     days: DaysOpt = 365,
 ) -> None:
     """Issue the first certificate and key of a gateway."""
-    paths = pki.issue(identity, _base(topology, pki_dir), pki.passphrase_from_env(), timedelta(days=days))
+    paths = pki.issue(identity, _base(topology, pki_dir), _passphrase(topology), timedelta(days=days))
     out.print(f"certificate {paths.cert}\nkey         {paths.key}")
 
 
@@ -97,7 +105,7 @@ def rotate_cmd(
     days: DaysOpt = 365,
 ) -> None:
     """Issue a new certificate and key; the old pair moves to previous/ and stays valid."""
-    paths = pki.rotate(identity, _base(topology, pki_dir), pki.passphrase_from_env(), timedelta(days=days))
+    paths = pki.rotate(identity, _base(topology, pki_dir), _passphrase(topology), timedelta(days=days))
     out.print(f"certificate {paths.cert}\nkey         {paths.key}")
     out.print("the previous pair stays valid until `egovinfra pki retire`")
 
@@ -219,8 +227,8 @@ def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: Da
     """Create the CAs if missing and issue every certificate the topology's hosts need (idempotent)."""
     plan = compile_loaded(load_topology(topology))
     base = pki.resolve_pki_dir(plan.name, pki_dir)
-    passphrase = pki.passphrase_from_env()
     layout = pki.PkiLayout(base)
+    passphrase = ca_passphrase(plan.name) if layout.root_ca.cert.exists() else required_ca_passphrase(plan.name)
     if not layout.root_ca.cert.exists():
         pki.init_pki(plan.name, plan.domain, base, passphrase)
         out.print(f"created the root and issuing CAs in {base}")
@@ -273,7 +281,7 @@ def revoke_cmd(
     if reason not in crl.REASONS:
         raise pki.PkiError(f"--reason {reason!r}: one of {', '.join(crl.REASONS)}")
     base = _base(topology, pki_dir)
-    serials = crl.revoke(identity, base, reason, pki.passphrase_from_env())
+    serials = crl.revoke(identity, base, reason, _passphrase(topology))
     out.print(f"revoked {identity}: serial {', '.join(serials)} ({reason}); CRL {crl.CrlPaths(base).crl}")
     out.print("run `egovinfra pki publish --inventory ...` to load it on the gateways now")
 
@@ -292,7 +300,7 @@ def publish_cmd(
     certificate; a revoked gateway is left out (it may be in a thief's hands)."""
     plan = compile_loaded(load_topology(topology))
     base = pki.resolve_pki_dir(plan.name, pki_dir)
-    path = crl.publish(base, pki.passphrase_from_env())
+    path = crl.publish(base, ca_passphrase(plan.name))
     status = crl.crl_status(base)
     assert status is not None  # just written
     out.print(f"CRL #{status.number} in {path}, next update {status.next_update:%Y-%m-%d %H:%M} UTC")
