@@ -66,6 +66,7 @@ def lab(session: nox.Session) -> None:
     primary is lost and the operator's `egovinfra dr failover` runs (RTO, RPO), and the
     browser suite must pass at the secondary's front end."""
     session.run("egovinfra", "lab", "image")
+    session.run("egovinfra", "secrets", "init")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
@@ -84,6 +85,7 @@ def drills(session: nox.Session) -> None:
     Not in CI yet: the failback's mail check (a mail written through the secondary must reach the
     primary) failed in the last full run (docs/disaster-recovery.md, "Open points")."""
     session.run("egovinfra", "lab", "image")
+    session.run("egovinfra", "secrets", "init")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
