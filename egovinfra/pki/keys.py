@@ -74,8 +74,14 @@ def _read_pem(path: Path, what: str) -> bytes:
 
 
 def key_encrypted(path: Path) -> bool:
-    """True when the PEM key file at `path` is encrypted (PKCS#8 EncryptedPrivateKeyInfo)."""
-    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in _read_pem(path, "private key")
+    """True when the PEM key file at `path` cannot be loaded without a passphrase."""
+    try:
+        serialization.load_pem_private_key(_read_pem(path, "private key"), password=None)
+    except TypeError:  # "password was not given but private key is encrypted"
+        return True
+    except ValueError as exc:
+        raise PkiError(f"{path} is not a PEM private key") from exc
+    return False
 
 
 def encrypt_key_file(path: Path, passphrase: bytes) -> bool:
