@@ -61,14 +61,17 @@ def fuzz(session: nox.Session) -> None:
 def lab(session: nox.Session) -> None:
     """The main job, on one lab: image (cached) → up → converge → verify on the default topology
     (with the groupware in a browser at the primary); a flow broken by hand must make verify
-    fail; then every disaster-recovery drill with the operator's `egovinfra dr` commands (see
-    `dr_drills`)."""
+    fail; a ministry gateway declared stolen (`pki revoke`, `pki publish`: both hubs close and
+    refuse it, a neighbour still authenticates; `pki issue` brings it back); then every
+    disaster-recovery drill with the operator's `egovinfra dr` commands (see `dr_drills`)."""
     session.run("egovinfra", "lab", "image")
+    session.run("egovinfra", "secrets", "init")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
     session.run("egovinfra", "lab", "verify")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
+    session.run("egovinfra", "lab", "revoke-drill")
     dr_drills(session)
 
 

@@ -44,6 +44,7 @@ COMMAND_MODULES = {
     "lint": "policy",
     "vendor": "policy",
     "pki": "pki_cmds",
+    "secrets": "secrets_cmds",
     "preview": "cloud",
     "stacks": "cloud",
     "stack-outputs": "cloud",

@@ -33,6 +33,7 @@ from egovinfra.errors import EgovinfraError
 from egovinfra.lab import lifecycle
 from egovinfra.lab.names import mgmt_ns
 from egovinfra.lab.state import DEFAULT_LABS_DIR, load_state
+from egovinfra.secrets import resolve_password_file
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PLAYBOOK = REPO / "playbooks" / "site.yml"
@@ -189,15 +190,19 @@ def mitogen_strategy_dir() -> Path | None:
     return Path(spec.origin).parent / "plugins" / "strategy"
 
 
-def runner_env(netns: str | None, ssh_args: str | None = None, mitogen: bool = False) -> dict[str, str]:
+def runner_env(
+    netns: str | None, ssh_args: str | None = None, mitogen: bool = False, vault_password: Path | None = None
+) -> dict[str, str]:
     """Environment of ansible-playbook: the repository's settings and the venv's executables;
     `ssh_args` replaces ansible.cfg's ssh_args (e.g. no multiplexing, a short timeout);
-    `mitogen` runs the plays with Mitogen's linear strategy (one Python per host, kept)."""
+    `mitogen` runs the plays with Mitogen's linear strategy (one Python per host, kept);
+    `vault_password` decrypts the controller's secrets (egovinfra secrets init)."""
     strategies = mitogen_strategy_dir() if mitogen else None
     if mitogen and strategies is None:
         raise ConvergeError("--mitogen: the mitogen package is not installed (pip install mitogen)")
     return {
         **({"ANSIBLE_SSH_ARGS": ssh_args} if ssh_args else {}),
+        **({"ANSIBLE_VAULT_PASSWORD_FILE": str(vault_password)} if vault_password else {}),
         **({"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"} if strategies else {}),
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         # ssh multiplexing sockets are keyed by user@address:port only; two labs (namespaces)
@@ -211,6 +216,12 @@ def runner_env(netns: str | None, ssh_args: str | None = None, mitogen: bool = F
         **({"ANSIBLE_TIMEOUT": "60"} if mitogen else {}),
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
     }
+
+
+def _vault_password(inventory: Path) -> Path | None:
+    """The vault password file of the inventory's deployment, when there is one."""
+    path = resolve_password_file(inventory_environment(inventory)[0])
+    return path if path.exists() else None
 
 
 def run_playbook(
@@ -250,7 +261,7 @@ def run_playbook(
             cmdline="--check --diff" if check else None,
             extravars=dict(extravars),
             forks=forks,
-            envvars=runner_env(netns, ssh_args, mitogen),
+            envvars=runner_env(netns, ssh_args, mitogen, _vault_password(inventory)),
             event_handler=on_event,
             quiet=True,
         )

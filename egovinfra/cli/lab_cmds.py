@@ -475,4 +475,4 @@ def drill_cmd(
         raise LabError(f"{primary} acknowledged no write while {standby} was gone (on_standby_loss: degrade)")
 
 
-from egovinfra.cli import lab_browser  # noqa: E402, F401  (registers `lab browser`)
+from egovinfra.cli import lab_browser, lab_security  # noqa: E402, F401  (register `lab browser`, `lab revoke-drill`)

@@ -42,11 +42,17 @@ class Directory:
     suffix: str = ""  # dc=intranet,dc=gov,dc=cm
     domains: tuple[MailDomain, ...] = ()
     people: tuple[Person, ...] = ()
+    removal_grace_days: int = 30  # disabled → deleted, for people the topology no longer lists
 
     @property
     def people_dn(self) -> str:
         """The branch holding every person."""
         return f"ou=people,{self.suffix}"
+
+    @property
+    def disabled_dn(self) -> str:
+        """The branch where people removed from the topology wait out the grace period."""
+        return f"ou=disabled,{self.suffix}"
 
     def dn(self, person: Person) -> str:
         """A person's distinguished name."""
@@ -103,4 +109,9 @@ def compile_directory(topo: Topology, problems: ProblemList) -> Directory:
                     organization=site.title,
                 )
             )
-    return Directory(ldap_suffix(topo.domain), tuple(domains), tuple(sorted(people, key=lambda p: p.uid)))
+    return Directory(
+        ldap_suffix(topo.domain),
+        tuple(domains),
+        tuple(sorted(people, key=lambda p: p.uid)),
+        topo.directory.removal_grace_days,
+    )

@@ -310,6 +310,18 @@ class Limits(Model):
     flows: int = _limit("flows", "flows")
 
 
+class DirectoryPolicy(Model):
+    """How the directory treats people the topology no longer lists."""
+
+    removal_grace_days: int = Field(
+        30,
+        ge=0,
+        le=3650,
+        description="days a person removed from the topology stays disabled (cannot log in, kept for "
+        "audit and mailbox hand-over) before the entry is deleted",
+    )
+
+
 class Topology(Model):
     """A whole deployment: `topology.yaml` merged with `sites/*.yaml`."""
 
@@ -324,6 +336,7 @@ class Topology(Model):
     services: dict[DnsLabel, Service] = {}
     flows: dict[DnsLabel, Flow] = {}
     replication: Replication = Replication()
+    directory: DirectoryPolicy = DirectoryPolicy()
     limits: Limits = Field(Limits(), description="limits of loading; topology.yaml itself is read under the defaults")
 
     @field_validator("timezone")

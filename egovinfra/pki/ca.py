@@ -173,3 +173,14 @@ def load_issuing(layout: PkiLayout, passphrase: bytes | None = None) -> Certific
     if cert.public_key() != key.public_key():
         raise PkiError(f"the issuing CA's key {paths.key} does not belong to its certificate {paths.cert}")
     return CertificateAuthority(cert=cert, key=key)
+
+
+def load_root(layout: PkiLayout, passphrase: bytes | None = None) -> CertificateAuthority:
+    """The root CA of an initialised PKI directory (only to sign its CRL)."""
+    paths = layout.root_ca
+    if not paths.key.exists():
+        raise PkiError(f"no root CA key in {paths.key.parent}; bring the offline root key back to sign its CRL")
+    cert, key = load_cert(paths.cert), load_key(paths.key, passphrase)
+    if cert.public_key() != key.public_key():
+        raise PkiError(f"the root CA's key {paths.key} does not belong to its certificate {paths.cert}")
+    return CertificateAuthority(cert=cert, key=key)

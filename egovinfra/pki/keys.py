@@ -41,7 +41,11 @@ def load_key(path: Path, passphrase: bytes | None = None) -> PrivateKey:
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
     except TypeError as exc:
-        hint = "set EGOVINFRA_PKI_PASSPHRASE" if passphrase is None else "it is not encrypted"
+        hint = (
+            "set EGOVINFRA_PKI_PASSPHRASE or create the vault password (egovinfra secrets init)"
+            if passphrase is None
+            else "it is in clear: `egovinfra secrets init` encrypts it"
+        )
         raise PkiError(f"cannot load private key {path}: {exc} ({hint})") from exc
     except ValueError as exc:
         raise PkiError(f"cannot load private key {path}: wrong passphrase or bad file") from exc
@@ -67,3 +71,22 @@ def _read_pem(path: Path, what: str) -> bytes:
         raise PkiError(f"cannot read {what} {path}: {exc.strerror}") from exc
     except FileRefused as exc:
         raise PkiError(f"cannot read {what} {path}: {exc}") from exc
+
+
+def key_encrypted(path: Path) -> bool:
+    """True when the PEM key file at `path` cannot be loaded without a passphrase."""
+    try:
+        serialization.load_pem_private_key(_read_pem(path, "private key"), password=None)
+    except TypeError:  # "password was not given but private key is encrypted"
+        return True
+    except ValueError as exc:
+        raise PkiError(f"{path} is not a PEM private key") from exc
+    return False
+
+
+def encrypt_key_file(path: Path, passphrase: bytes) -> bool:
+    """Encrypt a key file found in clear, in place (atomic); True when it was in clear."""
+    if key_encrypted(path):
+        return False
+    write_key(path, load_key(path), passphrase)
+    return True

@@ -62,10 +62,24 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return FileSystemBytecodeCache(str(base))
 
 
+def ansible_bool(value: Any) -> bool:
+    """Ansible's `bool` filter: what `-e flag=false` (a string) must mean in a template.
+
+    Booleans pass; the strings yes/on/1/true (any case) and the number 1 are true; anything
+    else is false. Templates coerce every boolean option with it, so a string from the command
+    line or the inventory cannot turn a guard the wrong way.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        value = value.lower()
+    return value in ("yes", "on", "1", "true", 1)
+
+
 @cache
 def _environment(role: str) -> Environment:
     # Ansible's template module defaults: trim_blocks on, lstrip_blocks off.
-    return _Environment(
+    env = _Environment(
         loader=FileSystemLoader(str(ROLES_DIR / role / "templates")),
         undefined=StrictUndefined,
         # Templates do not change during a render: skip the per-use freshness check.
@@ -75,6 +89,8 @@ def _environment(role: str) -> Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters["bool"] = ansible_bool
+    return env
 
 
 @cache

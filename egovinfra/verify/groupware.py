@@ -25,6 +25,7 @@ from pathlib import Path
 
 from egovinfra.compile.directory import Person
 from egovinfra.compile.plan import Host, Plan
+from egovinfra.secrets import SecretsError, SecretsStore, Vault, resolve_password_file, resolve_secrets_dir
 
 Runner = Callable[[str, Sequence[str], str | None], subprocess.CompletedProcess[str]]
 
@@ -39,16 +40,16 @@ class GroupwareCheckError(RuntimeError):
 
 def secrets_dir(plan: Plan, base: Path | None = None) -> Path:
     """The controller's secrets folder of the deployment (as the roles' defaults name it)."""
-    return base if base is not None else Path("/var/lib/egovinfra/secrets") / plan.name
+    return base if base is not None else resolve_secrets_dir(plan.name)
 
 
 def password(plan: Plan, uid: str, base: Path | None = None) -> str:
-    """A person's password, as the ldap role generated it on the controller."""
-    path = secrets_dir(plan, base) / "users" / uid
-    if not path.is_file():
-        raise GroupwareCheckError(f"no password for {uid} at {path}: converge the ldap role first")
-    # Ansible's password lookup may append ` salt=...`: the password is the first word.
-    return path.read_text().split()[0]
+    """A person's initial password, decrypted from the controller's secrets folder."""
+    try:
+        store = SecretsStore(secrets_dir(plan, base), Vault.open(resolve_password_file(plan.name)))
+        return store.read(f"users/{uid}")
+    except SecretsError as exc:
+        raise GroupwareCheckError(f"no password for {uid}: {exc}") from None
 
 
 def ca_bundle(pki_dir: Path) -> str:

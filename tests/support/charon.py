@@ -22,7 +22,7 @@ CHARON = "/usr/sbin/charon-systemd"
 # Crypto from the openssl plugin only (plus kdf, which builds IKE's prf+ on openssl's HMAC), so a
 # proposal openssl cannot serve fails instead of falling back to another implementation.
 PLUGINS = (
-    "random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints "
+    "random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints revocation "
     "kernel-libipsec kernel-netlink socket-default vici"
 )
 
@@ -138,7 +138,7 @@ class Charon:
 
     def write_config(self) -> None:
         """Write this daemon's strongswan.conf and empty swanctl folders."""
-        for sub in ("x509", "x509ca", "private"):
+        for sub in ("x509", "x509ca", "x509crl", "private"):
             (self.swanctl_dir / sub).mkdir(parents=True, exist_ok=True)
         (self.workdir / "strongswan.conf").write_text(
             "charon-systemd {\n"

@@ -12,6 +12,8 @@ import pytest
 from egovinfra.compile import compile_plan
 from egovinfra.compile.plan import Plan
 from egovinfra.model import load_topology
+from egovinfra.secrets import SecretsStore, Vault
+from egovinfra.secrets.vault import create_password_file
 from egovinfra.verify.groupware import (
     GroupwareCheckError,
     Probe,
@@ -77,16 +79,21 @@ class FakeLab:
 
 
 @pytest.fixture
-def secrets(tmp_path: Path, plan: Plan) -> Path:
-    (tmp_path / "users").mkdir()
+def secrets(tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """People's passwords as `egovinfra secrets init` leaves them: vault files."""
+    password_file = tmp_path / "vault.pass"
+    create_password_file(password_file)
+    monkeypatch.setenv("EGOVINFRA_VAULT_PASSWORD_FILE", str(password_file))
+    store = SecretsStore(tmp_path / "secrets", Vault.open(password_file))
     for person in plan.directory.people:
-        (tmp_path / "users" / person.uid).write_text(f"pw-{person.uid} salt=abc\n")
-    return tmp_path
+        store.write(f"users/{person.uid}", f"pw-{person.uid}".encode())
+    return store.base
 
 
-def test_password_is_the_first_word_of_the_generated_file(plan: Plan, secrets: Path) -> None:
+def test_password_is_decrypted_from_the_secrets_folder(plan: Plan, secrets: Path) -> None:
     assert password(plan, "cmballa", secrets) == "pw-cmballa"
-    with pytest.raises(GroupwareCheckError, match="converge the ldap role"):
+    assert b"pw-cmballa" not in (secrets / "users" / "cmballa").read_bytes()
+    with pytest.raises(GroupwareCheckError, match="egovinfra secrets init"):
         password(plan, "nobody", secrets)
 
 

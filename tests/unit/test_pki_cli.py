@@ -49,7 +49,7 @@ def test_list_check_fails_when_a_certificate_expires_soon(pki_dir: Path) -> None
     assert _cli("issue", "gw.soon.intranet.gov.cm", "--days", "7", pki_dir=pki_dir).returncode == 0
     result = _cli("list", "--json", "--check", pki_dir=pki_dir)
     assert result.returncode == 1
-    rows = {tuple(r["san"]): r for r in json.loads(result.stdout)}
+    rows = {tuple(r["san"]): r for r in json.loads(result.stdout) if r["role"] in ("current", "previous")}
     assert rows[("gw.soon.intranet.gov.cm",)]["expiring"] is True
     assert rows[("gw.soon.intranet.gov.cm",)]["days_left"] in (6, 7)
     assert _cli("list", "--check", "--window", "3", pki_dir=pki_dir).returncode == 0

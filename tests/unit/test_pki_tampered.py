@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from egovinfra import pki
 from egovinfra.pki.keys import MAX_PEM_BYTES
+from egovinfra.secrets import Vault, resolve_password_file
 from tests.support.fuzz import run_in_process
 
 DOMAIN = "intranet.gov.cm"
@@ -25,10 +26,12 @@ TIME_BOUND_S = 10.0
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An initialised PKI with two gateways, one of them rotated once (a previous/ pair)."""
     base = tmp_path_factory.mktemp("pki") / "pki"
-    pki.init_pki("cameroon-egov", DOMAIN, base, None)
+    # CA keys encrypted with the vault password, as the CLI writes and reads them.
+    passphrase = Vault.open(resolve_password_file("cameroon-egov")).password
+    pki.init_pki("cameroon-egov", DOMAIN, base, passphrase)
     for host in HOSTS:
-        pki.issue(host, base, None, timedelta(days=30))
-    pki.rotate(HOSTS[0], base, None, timedelta(days=30))
+        pki.issue(host, base, passphrase, timedelta(days=30))
+    pki.rotate(HOSTS[0], base, passphrase, timedelta(days=30))
     return base
 
 

@@ -105,6 +105,7 @@ def test_inventory_names_credentials_by_path_only(lab: Tree) -> None:
         "pki_identity": "gw.minfi.intranet.gov.cm",
         "pki_certificate_name": "gw.minfi.intranet.gov.cm.pem",
         "pki_ca_names": ["cameroon-egov-root.pem", "cameroon-egov-issuing.pem"],
+        "pki_crl_names": ["cameroon-egov-root.crl.pem", "cameroon-egov-issuing.crl.pem"],
         "pki_psk_tunnels": [],
     }
     assert hv["ipsec_certificate"] == pki["pki_certificate_name"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from egovinfra.compile.plan import Crypto, Datacenter, Host, Plan, Site
 from egovinfra.compile.vpn.match import check_vpn
-from egovinfra.compile.vpn.model import ChildSa, Connection, Platform, Tunnel, Vpn
+from egovinfra.compile.vpn.model import ChildSa, Connection, Platform, Revocation, Tunnel, Vpn
 from egovinfra.compile.vpn.neutron import NotExpressible, neutron_vpn, offered_proposals
 from egovinfra.model.problems import ProblemList
 
@@ -62,7 +62,16 @@ class _Side:
     public: str = ""  # the address peers dial when it is not `address` (NAT in front)
 
 
-def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool, proposals: _Proposals) -> Connection:
+def _end(
+    name: str,
+    local: _Side,
+    remote: _Side,
+    *,
+    psk: bool,
+    initiator: bool,
+    proposals: _Proposals,
+    revocation: Revocation = "relaxed",
+) -> Connection:
     """The connection `local` configures towards `remote`, from `local`'s point of view."""
     ike, esp = proposals.of(local.platform)
     crypto = proposals.crypto
@@ -92,6 +101,7 @@ def _end(name: str, local: _Side, remote: _Side, *, psk: bool, initiator: bool, 
         dpd_delay=crypto.dpd_delay,
         initiator=initiator,
         children=(child,),
+        revocation=revocation,
     )
 
 
@@ -112,7 +122,13 @@ def _site_tunnel(plan: Plan, site: Site, dc: Datacenter, proposals: _Proposals) 
         kind="site",
         origin=("sites", site.name),
         initiator=_end(name, edge, hub, psk=psk, initiator=True, proposals=proposals),
-        responder=_end(name, hub, edge, psk=psk, initiator=False, proposals=proposals),
+        # The hub checks the ministry gateway strictly: a stolen gateway is shut out by the CRL,
+        # and a hub without a current CRL refuses rather than trusts. Everywhere else relaxed
+        # (a revoked certificate is still refused), so a stale CRL cannot cut the datacenters
+        # off from each other. Pre-shared keys (VPNaaS) carry no certificate to check.
+        responder=_end(
+            name, hub, edge, psk=psk, initiator=False, proposals=proposals, revocation="relaxed" if psk else "strict"
+        ),
     )
 
 

@@ -16,6 +16,9 @@ from typing import Literal
 Platform = Literal["strongswan", "vpnaas", "vendor"]
 AuthMethod = Literal["pubkey", "psk"]
 TunnelKind = Literal["site", "datacenter"]
+# How charon treats the peer certificate's revocation status (swanctl `remote.revocation`):
+# strict refuses a peer whose status is not known good from a current CRL.
+Revocation = Literal["strict", "relaxed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Connection:
     initiator: bool
     children: tuple[ChildSa, ...]
     public_addr: str = ""  # where peers reach this end when NAT sits before local_addr ("": local_addr)
+    revocation: Revocation = "relaxed"
 
     @property
     def reached_at(self) -> str:

@@ -43,6 +43,7 @@ def connection_vars(conn: Connection) -> dict[str, Any]:
         # tries once per packet burst.
         "keyingtries": 0 if conn.initiator else 1,
         "initiator": conn.initiator,
+        "revocation": conn.revocation,
         "children": [_child(c) for c in conn.children],
     }
 

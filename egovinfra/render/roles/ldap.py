@@ -43,4 +43,6 @@ def ldap_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "ldap_read_networks": acl_networks(readers),
         "ldap_hosts": host_entries(main) if not is_provider else [],
         "ldap_people": people(plan) if is_provider else [],
+        "ldap_disabled_dn": plan.directory.disabled_dn,
+        "ldap_removal_grace_days": plan.directory.removal_grace_days,
     }

@@ -24,5 +24,6 @@ def pki_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "pki_identity": host.fqdn,
         "pki_certificate_name": certificate_name(host),
         "pki_ca_names": [f"{ctx.plan.name}-root.pem", f"{ctx.plan.name}-issuing.pem"],
+        "pki_crl_names": [f"{ctx.plan.name}-root.crl.pem", f"{ctx.plan.name}-issuing.crl.pem"],
         "pki_psk_tunnels": psk,
     }
