@@ -1,8 +1,8 @@
 """The deployment's secrets folder: which secrets the Plan needs, each a vault-encrypted file.
 
-    <secrets dir>/sogo-db          SOGo's PostgreSQL password
-    <secrets dir>/doveadm          the doveadm replication secret between the mail servers
-    <secrets dir>/users/<uid>      each person's initial password (the ldap role sets it once)
+<secrets dir>/sogo-db          SOGo's PostgreSQL password
+<secrets dir>/doveadm          the doveadm replication secret between the mail servers
+<secrets dir>/users/<uid>      each person's initial password (the ldap role sets it once)
 """
 
 from __future__ import annotations

@@ -56,7 +56,9 @@ def read_password(path: Path) -> bytes:
                 raise SecretsError(f"vault password file {path} is readable by others; chmod 600 it")
             text = path.read_bytes()
     except FileNotFoundError:
-        raise SecretsError(f"no vault password at {path}: run `egovinfra secrets init` or set {ENV_PASSWORD_FILE}") from None
+        raise SecretsError(
+            f"no vault password at {path}: run `egovinfra secrets init` or set {ENV_PASSWORD_FILE}"
+        ) from None
     except OSError as exc:
         raise SecretsError(f"cannot read the vault password {path}: {exc.strerror}") from None
     password = text.splitlines()[0].strip() if text.strip() else b""
