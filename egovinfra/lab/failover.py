@@ -259,7 +259,9 @@ def _prepare(access: LabAccess, drill: DrillPlan, primary: str | None = None) ->
     lost); the client gets the password."""
     password = secrets.token_hex(16)
     primary = primary or drill.primary_db.name
-    _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE}")
+    # A drill that failed halfway may have left its writer running: stop it, then its session.
+    access.must(drill.client.name, f"if [ -d {DRILL_DIR} ]; then touch {DRILL_DIR}/stop; sleep 1; fi")
+    _psql(access, primary, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     _psql(access, primary, f"DROP ROLE IF EXISTS {ROLE}")
     _psql(access, primary, f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'")
     _psql(access, primary, f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
