@@ -158,7 +158,7 @@ def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: Da
     if not layout.root_ca.cert.exists():
         pki.init_pki(plan.name, plan.domain, base, passphrase)
         out.print(f"created the root and issuing CAs in {base}")
-    needed = sorted(h.fqdn for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h)))
+    needed = sorted(h.fqdn for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h, plan)))
     issued = [
         pki.issue(fqdn, base, passphrase, timedelta(days=days)).cert
         for fqdn in needed

@@ -17,6 +17,7 @@ _SERVERS = {
     "directory": ("openldap", ("slapd",)),
     "mail": ("root", ("postfix", "dovecot-core")),
     "groupware_web": ("root", ("nginx",)),
+    "logs": ("root", ("rsyslog",)),
 }
 
 
