@@ -61,6 +61,7 @@ def fuzz(session: nox.Session) -> None:
 def lab(session: nox.Session) -> None:
     """The main job: image (cached) → up → converge → verify on the default topology (with the
     groupware in a browser at the primary); then a flow broken by hand must make verify fail;
+    then a gateway's login must reach both log hosts and real faults must alert (and clear);
     then the primary is lost and the operator's `egovinfra dr failover` runs (RTO, RPO), and the
     browser suite must pass at the secondary's front end."""
     session.run("egovinfra", "lab", "image")
@@ -69,6 +70,10 @@ def lab(session: nox.Session) -> None:
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
     session.run("egovinfra", "lab", "verify")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
+    # Monitoring and central logs (docs/operations.md): real faults must alert through
+    # Alertmanager and clear after the repair; a gateway login must reach both log hosts.
+    session.run("egovinfra", "lab", "logs")
+    session.run("egovinfra", "lab", "alerts")
     session.run("egovinfra", "lab", "failover")
     session.run("egovinfra", "lab", "browser", "--datacenter", "dla")
 

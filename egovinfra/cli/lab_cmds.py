@@ -424,4 +424,5 @@ def drill_cmd(
         raise LabError(f"{primary} acknowledged no write while {standby} was gone (on_standby_loss: degrade)")
 
 
-from egovinfra.cli import lab_browser  # noqa: E402, F401  (registers `lab browser`)
+# Registered last: they add `lab browser`, `lab alerts` and `lab logs` to this group.
+from egovinfra.cli import lab_browser, lab_watch  # noqa: E402, F401

@@ -186,7 +186,10 @@ def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
                 "DiskAlmostFull",
                 [
                     {"series": f"node_filesystem_size_bytes{{{selector}}}", "values": f"{size}x30"},
-                    {"series": f"node_filesystem_avail_bytes{{{selector}}}", "values": f"{round(size * (1 - used))}x30"},
+                    {
+                        "series": f"node_filesystem_avail_bytes{{{selector}}}",
+                        "values": f"{round(size * (1 - used))}x30",
+                    },
                 ],
                 wait.service_down,
                 {**mount, "severity": "warning"} if fires else {},
@@ -196,8 +199,10 @@ def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
     # Ages are measured from promtool's clock, which starts at 0: a timestamp of 0 is as old as
     # the evaluation time.
     backup = mon.backup_max_age_hours * 3600
-    series = 'egovinfra_backup_last_success_timestamp_seconds{instance="yde-db",job="node",kind="postgresql",datacenter="yde"}'
-    labels = {"instance": "yde-db", "job": "node", "kind": "postgresql", "datacenter": "yde", "severity": "critical"}
+    backup_labels = {"instance": "yde-db", "job": "node", "kind": "postgresql", "datacenter": "yde"}
+    selector = ",".join(f'{k}="{v}"' for k, v in backup_labels.items())
+    series = f"egovinfra_backup_last_success_timestamp_seconds{{{selector}}}"
+    labels = {**backup_labels, "severity": "critical"}
     steps = _minutes(backup) + 30
     for offset, fires in ((MINUTE, True), (-MINUTE, False)):
         out.append(
@@ -222,7 +227,10 @@ def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
             {
                 "interval": "1m",
                 "input_series": [
-                    {"series": f"egovinfra_certificate_expiry_timestamp_seconds{{{selector}}}", "values": f"{expiry}x20"}
+                    {
+                        "series": f"egovinfra_certificate_expiry_timestamp_seconds{{{selector}}}",
+                        "values": f"{expiry}x20",
+                    }
                 ],
                 "alert_rule_test": [
                     {
