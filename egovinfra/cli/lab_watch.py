@@ -42,6 +42,8 @@ def alerts_cmd(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n")
     table = Table("fault", "alert", "fault → firing", "repair → cleared", title="alerts through Alertmanager")
+    for column in table.columns[:2]:
+        column.overflow = "fold"
     for timing in result.timings:
         table.add_row(timing.fault, timing.alert, _seconds(timing.fired_after), _seconds(timing.cleared_after))
     console.print(table)

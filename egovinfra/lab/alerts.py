@@ -99,6 +99,8 @@ def faults(plan: Plan) -> tuple[Fault, ...]:
     primary, standby = database.primary, database.replicas[0]
     standby_dc = plan.host(standby).scope
     dns = next(h.name for h in plan.hosts if "dns" in h.roles and h.scope == standby_dc)
+    degrades = plan.replication_mode == "synchronous" and plan.on_standby_loss == "degrade"
+    degraded = (_expected("PostgresDegraded", instance=primary),) if degrades else ()
     ipsec = tuple(
         _expected("IpsecTunnelDown", instance=hub_of[_peer_scope(plan, c.name, site.gateway)], connection=c.name)
         for c in tunnels
@@ -120,7 +122,12 @@ def faults(plan: Plan) -> tuple[Fault, ...]:
             f"systemctl stop {POSTGRESQL}",
             f"systemctl start {POSTGRESQL}",
             "true",
-            (_expected("PostgresStandbyNotStreaming", instance=primary), _expected("PostgresDown", instance=standby)),
+            (
+                _expected("PostgresStandbyNotStreaming", instance=primary),
+                _expected("PostgresDown", instance=standby),
+                # The primary commits alone after `degrade_after` seconds: it must say so.
+                *degraded,
+            ),
         ),
         Fault(
             f"named stopped on {dns}",
