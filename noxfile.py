@@ -62,7 +62,8 @@ def lab(session: nox.Session) -> None:
     """The main job, on one lab: image (cached) → up → converge → verify on the default topology
     (with the groupware in a browser at the primary); a flow broken by hand must make verify
     fail; a ministry gateway declared stolen (`pki revoke`, `pki publish`: both hubs close and
-    refuse it, a neighbour still authenticates; `pki issue` brings it back); then every
+    refuse it, a neighbour still authenticates; `pki issue` brings it back); a gateway's login
+    must reach both log hosts and real faults must alert (and clear); then every
     disaster-recovery drill with the operator's `egovinfra dr` commands (see `dr_drills`)."""
     session.run("egovinfra", "lab", "image")
     session.run("egovinfra", "secrets", "init")
@@ -72,6 +73,10 @@ def lab(session: nox.Session) -> None:
     session.run("egovinfra", "lab", "verify")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
     session.run("egovinfra", "lab", "revoke-drill")
+    # Monitoring and central logs (docs/operations.md): real faults must alert through
+    # Alertmanager and clear after the repair; a gateway login must reach both log hosts.
+    session.run("egovinfra", "lab", "logs")
+    session.run("egovinfra", "lab", "alerts")
     dr_drills(session)
 
 

@@ -475,4 +475,5 @@ def drill_cmd(
         raise LabError(f"{primary} acknowledged no write while {standby} was gone (on_standby_loss: degrade)")
 
 
-from egovinfra.cli import lab_browser, lab_security  # noqa: E402, F401  (register `lab browser`, `lab revoke-drill`)
+# Registered last: they add `lab browser`, `lab revoke-drill`, `lab alerts` and `lab logs` to this group.
+from egovinfra.cli import lab_browser, lab_security, lab_watch  # noqa: E402, F401

@@ -235,7 +235,7 @@ def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: Da
     if not crl.CrlPaths(base).crl.exists():
         crl.publish(base, passphrase)
         out.print(f"published the first (empty) CRL in {crl.CrlPaths(base).crl}")
-    needed = sorted(h.fqdn for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h)))
+    needed = sorted(h.fqdn for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h, plan)))
     issued = [
         pki.issue(fqdn, base, passphrase, timedelta(days=days)).cert
         for fqdn in needed

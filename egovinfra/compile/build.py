@@ -10,6 +10,7 @@ from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.functions import compile_endpoints, compile_servers
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
+from egovinfra.compile.monitoring import compile_monitoring
 from egovinfra.compile.plan import Crypto, Plan, Pools
 from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
@@ -64,7 +65,10 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     plan = replace(plan, replications=compile_replications(plan, problems))
     problems.raise_if_any()
     plan = replace(plan, policy=compile_policy(plan))
-    return replace(plan, vpn=compile_vpn(plan))
+    plan = replace(plan, vpn=compile_vpn(plan))
+    plan = replace(plan, monitoring=compile_monitoring(topo, plan, problems))
+    problems.raise_if_any()
+    return plan
 
 
 def compile_loaded(loaded: LoadedTopology, operations: Operations | None = None) -> Plan:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from egovinfra.compile.ipam import AddressPlan
-from egovinfra.compile.plan import Endpoint, Flow, FlowSource, FlowTarget, Port, Service
+from egovinfra.compile.plan import Endpoint, Flow, FlowSource, FlowTarget, Host, Port, Service
 from egovinfra.model.schema import Topology
 
 
@@ -21,15 +21,19 @@ def compile_services(topo: Topology, addresses: AddressPlan) -> tuple[Service, .
     out: list[Service] = []
     for name, svc in sorted(topo.services.items()):
         named = {ref.replace("/", "-", 1) for ref in svc.hosts}
-        hosts = tuple(
-            h.name
-            for h in addresses.hosts
-            if h.kind == "datacenter" and (h.name in named or set(h.roles) & set(svc.roles))
-        )
+        hosts = tuple(h.name for h in addresses.hosts if _offers(h, named, svc.roles))
         ports = tuple(dict.fromkeys(parse_port(p) for p in svc.port_specs()))
         endpoints = tuple(Endpoint(key, parse_port(spec), name) for key, spec in sorted(svc.named_ports().items()))
         out.append(Service(name, ports, hosts, svc.management, svc.description, endpoints))
     return tuple(out)
+
+
+def _offers(host: Host, named: set[str], roles: tuple[str, ...]) -> bool:
+    """Whether `host` offers a service: a datacenter host named or by function, or a converged
+    site gateway when the service lists `site_gateway` (a vendor edge runs none of our daemons)."""
+    if host.kind == "datacenter":
+        return host.name in named or bool(set(host.roles) & set(roles))
+    return host.managed and "site_gateway" in host.roles and "site_gateway" in roles
 
 
 def compile_flows(topo: Topology, addresses: AddressPlan, services: tuple[Service, ...]) -> tuple[Flow, ...]:

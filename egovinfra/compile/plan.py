@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from egovinfra.compile.directory import Directory
+from egovinfra.compile.monitoring_model import Monitoring
 from egovinfra.compile.policy.model import Policy
 from egovinfra.compile.vpn.model import Vpn
 
@@ -293,6 +294,7 @@ class Plan:
     on_standby_loss: Literal["wait", "degrade"] = "degrade"
     degrade_after: int = 30
     timezone: str = "UTC"  # IANA name: the groupware's default for its users
+    monitoring: Monitoring = field(default_factory=Monitoring)  # scrapes, alerts, log hosts (compile.monitoring)
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

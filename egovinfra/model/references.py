@@ -90,7 +90,9 @@ def _zones_and_hosts(topo: Topology, problems: ProblemList) -> None:
 
 
 def _services(topo: Topology, problems: ProblemList) -> None:
-    roles = {role for dc in topo.datacenters.values() for h in dc.hosts.values() for role in h.roles}
+    roles: set[str] = {role for dc in topo.datacenters.values() for h in dc.hosts.values() for role in h.roles}
+    if any(site.edge == "linux" for site in topo.sites.values()):
+        roles.add("site_gateway")  # every converged site has a gateway
     for name, service in topo.services.items():
         for i, role in enumerate(service.roles):
             if role not in roles:

@@ -34,7 +34,12 @@ HostRole = Literal[
     "dns",
     "filestore",
     "bastion",
+    "monitoring",
+    "logs",
 ]
+# What a service may be offered by: a datacenter host's function, or every converged site gateway
+# (the exporters Prometheus scrapes there).
+ServiceRole = HostRole | Literal["site_gateway"]
 EdgeVendor = Literal["linux", "juniper-srx", "cisco-asa", "paloalto", "fortinet"]
 SiteKind = Literal["presidency", "ministry", "agency", "regional", "divisional", "commune"]
 
@@ -210,7 +215,7 @@ class Service(Model):
     """
 
     ports: tuple[PortSpec, ...] | dict[DnsLabel, PortSpec] = Field(min_length=1)
-    roles: tuple[HostRole, ...] = ()
+    roles: tuple[ServiceRole, ...] = ()
     hosts: tuple[str, ...] = Field((), description="explicit hosts as datacenter/host")
     description: str = ""
     management: bool = Field(False, description="a management service: only the mgmt zone may reach it")
@@ -272,6 +277,38 @@ class Replication(Model):
         "`degrade` lets the primary commit alone after `degrade_after` seconds and alerts",
     )
     degrade_after: int = Field(30, ge=5, le=3600, description="seconds without a standby before degrading")
+
+
+class AlertWaits(Model):
+    """How long a condition must last before its alert fires, seconds (Prometheus `for:`)."""
+
+    tunnel_down: int = Field(120, ge=0, le=86400, description="an IPsec tunnel without an installed child SA")
+    standby: int = Field(120, ge=0, le=86400, description="no standby streaming, or lag over the threshold")
+    service_down: int = Field(120, ge=0, le=86400, description="a scrape target or a probed service down")
+    degraded: int = Field(0, ge=0, le=86400, description="the primary commits without its standby")
+
+
+class Monitoring(Model):
+    """What Prometheus watches and when it alerts (docs/operations.md)."""
+
+    scrape_interval: int = Field(15, ge=5, le=300, description="seconds between scrapes and rule evaluations")
+    retention_days: int = Field(30, ge=1, le=3650, description="how long each Prometheus keeps its samples")
+    standby_lag_bytes: int = Field(
+        64 << 20, ge=1, description="WAL a standby may have left to replay before the lag alert"
+    )
+    certificate_days: int = Field(30, ge=1, le=365, description="alert when a certificate expires within this")
+    backup_max_age_hours: int = Field(26, ge=1, le=24 * 90, description="alert when the last backup is older")
+    disk_used_percent: int = Field(85, ge=1, le=99, description="alert when a file system is fuller than this")
+    waits: AlertWaits = AlertWaits()
+    lab_waits: AlertWaits | None = Field(
+        None, description="shorter waits in the lab, where faults are injected on purpose (default: waits)"
+    )
+
+
+class Logs(Model):
+    """Central logs: every host ships its journal over TLS to the log host of each datacenter."""
+
+    retention_days: int = Field(90, ge=1, le=3650, description="days the log hosts keep what they received")
 
 
 # Defaults fit a national deployment (16,000 sites, a file per site) with room to spare; a
@@ -337,6 +374,8 @@ class Topology(Model):
     flows: dict[DnsLabel, Flow] = {}
     replication: Replication = Replication()
     directory: DirectoryPolicy = DirectoryPolicy()
+    monitoring: Monitoring = Monitoring()
+    logs: Logs = Logs()
     limits: Limits = Field(Limits(), description="limits of loading; topology.yaml itself is read under the defaults")
 
     @field_validator("timezone")

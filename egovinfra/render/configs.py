@@ -177,7 +177,7 @@ def render_configs(ctx: RenderContext, host: Host) -> Tree:
     """configs/<host>/... for every template of every role of `host`."""
     scope = {**DEFAULT_NAMESPACE, **all_vars(ctx), **host_vars(ctx, host), "inventory_hostname": host.name}
     tree: Tree = {}
-    for role in ansible_roles(host):
+    for role in ansible_roles(host, ctx.plan):
         for template in role_templates(role):
             target = template.removesuffix(".j2")
             tree[f"configs/{host.name}/{target}"] = _render_once(role, template, scope).encode()

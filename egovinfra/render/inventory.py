@@ -21,12 +21,12 @@ def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
     if cached is not None:
         return cached
     out = host_identity(ctx, host)
-    for role in ansible_roles(host):
+    for role in ansible_roles(host, ctx.plan):
         found = PROVIDERS.get(role)
         values = found(ctx, host) if found else None
         if values:
             out.update(values)
-    out["egovinfra_roles"] = list(ansible_roles(host))
+    out["egovinfra_roles"] = list(ansible_roles(host, ctx.plan))
     ctx.computed[host.name] = out
     return out
 
@@ -48,7 +48,7 @@ def groups(ctx: RenderContext) -> dict[str, list[str]]:
         out["datacenter_hosts" if host.kind == "datacenter" else "site_hosts"].append(host.name)
         for function in host.roles:
             out[function].append(host.name)
-        for role in ansible_roles(host):
+        for role in ansible_roles(host, ctx.plan):
             out[f"role_{role}"].append(host.name)
         if host.kind == "datacenter":
             dc = ctx.plan.datacenter(host.scope)

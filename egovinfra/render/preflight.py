@@ -20,7 +20,7 @@ def _representatives(plan: Plan) -> list[Host]:
     seen: set[tuple[str, ...]] = set()
     chosen: list[Host] = []
     for host in plan.hosts:
-        roles = ansible_roles(host)
+        roles = ansible_roles(host, plan)
         if host.kind == "datacenter" or roles not in seen:
             seen.add(roles)
             chosen.append(host)

@@ -7,6 +7,9 @@ import sys
 
 from egovinfra.cloud.preview import run_preview
 from egovinfra.cloud.quotas import quota_needs
+from egovinfra.compile import compile_plan
+from egovinfra.model import load_topology
+from tests.conftest import DEFAULT_TOPOLOGY
 from tests.support.cloud import ROOT, default_preview
 
 
@@ -15,11 +18,14 @@ def _needs(preview_needs: list) -> dict[str, int]:  # type: ignore[type-arg]
 
 
 def test_the_default_topology_fits_default_quotas_thanks_to_address_groups() -> None:
+    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
     for role in ("primary", "secondary"):
         needs = quota_needs(default_preview(role))
         assert not [q for q in needs if q.exceeded], role
         got = _needs(needs)
-        assert got["nova server_groups"] == 0 and got["nova instances"] == 9
+        (dc,) = [d for d in plan.datacenters if d.role == role]
+        servers = [h for h in plan.hosts if h.scope == dc.name]
+        assert got["nova server_groups"] == 0 and got["nova instances"] == len(servers)
         assert got["cinder volumes"] == 2 and got["cinder gigabytes"] == 600
 
 

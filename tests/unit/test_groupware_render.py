@@ -38,7 +38,7 @@ def test_groupware_functions_get_their_roles_after_the_certificate(plan: Plan) -
     expected = {"ldap": "directory", "mail": "mail", "groupware": "groupware_app", "web": "groupware_web"}
     for role, function in expected.items():
         for host in (h for h in plan.hosts if function in h.roles):
-            roles = ansible_roles(host)
+            roles = ansible_roles(host, plan)
             assert roles.index("tlscert") < roles.index(role), host.name
 
 

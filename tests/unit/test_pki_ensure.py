@@ -17,7 +17,7 @@ def test_ensure_issues_what_the_hosts_need_and_is_idempotent(cli, tmp_path: Path
     assert first.code == 0, first.stderr
     plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
     layout = PkiLayout(pki_dir)
-    gateways = {h.fqdn for h in plan.hosts if "pki" in ansible_roles(h)}
+    gateways = {h.fqdn for h in plan.hosts if "pki" in ansible_roles(h, plan)}
     assert "gw.minfi.intranet.gov.cm" in gateways
     assert "gw.minrex.intranet.gov.cm" not in gateways  # a vendor edge enrolls on its own box
     for fqdn in gateways:

@@ -59,8 +59,8 @@ def test_inventory_lists_every_managed_host_with_its_groups() -> None:
     for host in managed:
         hv = yaml.safe_load(tree[f"inventory/host_vars/{host}.yml"])
         assert hv["ansible_host"] == plan.host(host).mgmt_address
-        assert hv["egovinfra_roles"] == list(ansible_roles(plan.host(host)))
-        for role in ansible_roles(plan.host(host)):
+        assert hv["egovinfra_roles"] == list(ansible_roles(plan.host(host), plan))
+        for role in ansible_roles(plan.host(host), plan):
             assert host in children[f"role_{role}"]["hosts"]
 
 

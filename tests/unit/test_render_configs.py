@@ -48,7 +48,7 @@ def test_every_host_gets_what_a_fresh_render_of_each_template_gives(monkeypatch:
             continue
         rendered = configs.render_configs(ctx, host)
         variables = {**all_vars(ctx), **host_vars(ctx, host), "inventory_hostname": host.name}
-        for role in ansible_roles(host):
+        for role in ansible_roles(host, ctx.plan):
             for template in configs.role_templates(role):
                 fresh = configs.render_template(role, template, variables)
                 assert rendered[f"configs/{host.name}/{template.removesuffix('.j2')}"] == fresh.encode()

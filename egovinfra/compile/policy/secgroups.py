@@ -50,7 +50,8 @@ def compile_security_groups(plan: Plan, accesses: tuple[Access, ...]) -> tuple[S
         for zone in dc.zones:
             by_zone[zone.key] = {_key(management): management}
     for access in accesses:
-        for key in dict.fromkeys(zone_of[h] for h in access.hosts):
+        # Site gateways offer a few services too (their exporter): they have no security group.
+        for key in dict.fromkeys(zone_of[h] for h in access.hosts if h in zone_of):
             rules = by_zone[key]
             for rule in _ingress(access):
                 # OpenStack refuses two rules that differ only by description: keep the first.

@@ -17,6 +17,7 @@ _SERVERS = {
     "directory": ("openldap", ("slapd",)),
     "mail": ("root", ("postfix", "dovecot-core")),
     "groupware_web": ("root", ("nginx",)),
+    "logs": ("root", ("rsyslog",)),
 }
 # The units that read the certificate: a renewed one is theirs at once (reload where the
 # daemon re-reads it, else a restart; units that do not run yet are left alone).

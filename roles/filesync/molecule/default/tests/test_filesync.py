@@ -11,7 +11,7 @@ def test_a_push_copies_new_files_and_records_its_success(host):
     host.check_output(f"echo {name} > /srv/groupware/files/{name}")
     host.check_output("systemctl start egovinfra-filesync.service")
     assert target.file(f"/srv/groupware/files/{name}").content_string.strip() == name
-    metrics = host.file("/var/lib/egovinfra/metrics/filesync.prom").content_string
+    metrics = host.file("/var/lib/prometheus/node-exporter/filesync.prom").content_string
     assert "egovinfra_filesync_last_success_timestamp_seconds" in metrics
     host.check_output(f"rm /srv/groupware/files/{name}")
 

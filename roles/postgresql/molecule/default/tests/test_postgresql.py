@@ -40,7 +40,7 @@ def test_a_commit_on_the_primary_reaches_the_standby(host):
 
 def test_lag_metrics_are_written(host):
     host.check_output("systemctl start egovinfra-pg-lag.service")
-    metrics = host.file("/var/lib/egovinfra/metrics/postgresql_replication.prom").content_string
+    metrics = host.file("/var/lib/prometheus/node-exporter/postgresql_replication.prom").content_string
     if host.backend.get_hostname() == "yde-db":
         assert 'egovinfra_pg_replica_lag_bytes{standby="dla_db",sync_state="' in metrics
     else:

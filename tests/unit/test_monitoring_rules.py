@@ -1,0 +1,277 @@
+"""The rendered Prometheus configuration and alert rules, checked and unit-tested by promtool.
+
+The rule tests are generated from the topology's own thresholds and waits (not from the rules'
+text): a condition just past a threshold must fire after its wait and not before, one just short
+of it must never fire. promtool comes from Debian's `prometheus` package (scripts/bootstrap).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from egovinfra.compile import compile_plan
+from egovinfra.compile.monitoring_model import Monitoring, Waits
+from egovinfra.compile.plan import Plan
+from egovinfra.model import load_topology
+from egovinfra.render.configs import render_configs
+from egovinfra.render.hostvars import Environment, RenderContext
+from tests.conftest import DEFAULT_TOPOLOGY
+
+PROMTOOL = shutil.which("promtool")
+ENVS: tuple[Environment, ...] = ("production", "lab")
+MINUTE = 60
+
+
+@cache
+def plan() -> Plan:
+    return compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+
+
+def rendered(env: Environment) -> dict[str, bytes]:
+    """The monitoring files of the first monitoring host, by path under its configs/ folder."""
+    ctx = RenderContext(plan(), env)
+    host = plan().host(plan().monitoring.servers[0])
+    prefix = f"configs/{host.name}/"
+    return {p.removeprefix(prefix): c for p, c in render_configs(ctx, host).items() if "prometheus" in p}
+
+
+def promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    assert PROMTOOL, "promtool is missing: scripts/bootstrap installs Debian's prometheus package"
+    return subprocess.run([PROMTOOL, *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=120)
+
+
+def write(files: dict[str, bytes], base: Path) -> None:
+    for path, content in files.items():
+        (base / path).parent.mkdir(parents=True, exist_ok=True)
+        (base / path).write_bytes(content)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_promtool_checks_the_rendered_config_and_rules(env: Environment, tmp_path: Path) -> None:
+    write(rendered(env), tmp_path)
+    config = promtool("check", "config", "--syntax-only", "etc/prometheus/prometheus.yml", cwd=tmp_path)
+    assert config.returncode == 0, config.stdout + config.stderr
+    rules = promtool("check", "rules", "etc/prometheus/rules/egovinfra.yml", cwd=tmp_path)
+    assert rules.returncode == 0, rules.stdout + rules.stderr
+
+
+def waits(env: Environment) -> Waits:
+    mon = plan().monitoring
+    return mon.lab_waits if env == "lab" else mon.waits
+
+
+def _minutes(seconds: int) -> int:
+    """The first whole minute at or after `seconds` (promtool evaluates at the series' steps)."""
+    return -(-seconds // MINUTE)
+
+
+def _case(
+    alert: str,
+    series: list[dict[str, str]],
+    wait: int,
+    labels: dict[str, str],
+    *,
+    fires: bool,
+) -> dict[str, Any]:
+    """A promtool test: `series` at one sample a minute; the alert fires after `wait` or never."""
+    after = _minutes(wait) + 2
+    checks: list[dict[str, Any]] = [{"eval_time": f"{after}m", "alertname": alert, "exp_alerts": []}]
+    if fires:
+        checks[0]["exp_alerts"] = [{"exp_labels": labels}]
+        if wait >= 2 * MINUTE:  # half-way through the wait: pending, not firing
+            checks.append({"eval_time": f"{_minutes(wait) // 2}m", "alertname": alert, "exp_alerts": []})
+    return {"interval": "1m", "input_series": series, "alert_rule_test": checks}
+
+
+def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
+    """Each rule just past its threshold (fires) and just short of it (stays silent)."""
+    hub = {"instance": "yde-hub", "job": "node"}
+    db = {"instance": "yde-db", "job": "node"}
+    lag = mon.standby_lag_bytes
+    disk = mon.disk_used_percent / 100
+    size = 1_000_000
+    out = [
+        _case(
+            "IpsecTunnelDown",
+            [{"series": 'egovinfra_ipsec_up{instance="yde-hub",job="node",connection="minfi_yde"}', "values": "0x30"}],
+            wait.tunnel_down,
+            {**hub, "connection": "minfi_yde", "severity": "critical"},
+            fires=True,
+        ),
+        _case(
+            "IpsecTunnelDown",
+            [{"series": 'egovinfra_ipsec_up{instance="yde-hub",job="node",connection="minfi_yde"}', "values": "1x30"}],
+            wait.tunnel_down,
+            {},
+            fires=False,
+        ),
+        _case(
+            "PostgresStandbyNotStreaming",
+            [{"series": 'egovinfra_pg_in_recovery{instance="yde-db",job="node"}', "values": "0x30"}],
+            wait.standby,
+            {**db, "severity": "critical"},
+            fires=True,
+        ),
+        _case(
+            "PostgresStandbyNotStreaming",
+            [
+                {"series": 'egovinfra_pg_in_recovery{instance="yde-db",job="node"}', "values": "0x30"},
+                {
+                    "series": 'egovinfra_pg_replica_lag_bytes{instance="yde-db",job="node",standby="dla"}',
+                    "values": "0x30",
+                },
+            ],
+            wait.standby,
+            {},
+            fires=False,
+        ),
+        _case(
+            "PostgresStandbyLagging",
+            [
+                {
+                    "series": 'egovinfra_pg_replica_lag_bytes{instance="yde-db",job="node",standby="dla"}',
+                    "values": f"{lag + 1}x30",
+                }
+            ],
+            wait.standby,
+            {"instance": "yde-db", "severity": "warning"},
+            fires=True,
+        ),
+        _case(
+            "PostgresStandbyLagging",
+            [
+                {
+                    "series": 'egovinfra_pg_replica_lag_bytes{instance="yde-db",job="node",standby="dla"}',
+                    "values": f"{lag}x30",
+                }
+            ],
+            wait.standby,
+            {},
+            fires=False,
+        ),
+        _case(
+            "PostgresDegraded",
+            [{"series": 'egovinfra_postgresql_degraded{instance="yde-db",job="node"}', "values": "1x30"}],
+            wait.degraded,
+            {**db, "severity": "critical"},
+            fires=True,
+        ),
+        _case(
+            "DnsServerDown",
+            [{"series": 'bind_up{instance="dla-dns",job="bind"}', "values": "0x30"}],
+            wait.service_down,
+            {"instance": "dla-dns", "job": "bind", "severity": "critical"},
+            fires=True,
+        ),
+        _case(
+            "TargetDown",
+            [{"series": 'up{instance="minfi-gw",job="node"}', "values": "0x30"}],
+            wait.service_down,
+            {"instance": "minfi-gw", "job": "node", "severity": "critical"},
+            fires=True,
+        ),
+    ]
+    mount = {"instance": "yde-db", "job": "node", "mountpoint": "/", "fstype": "ext4"}
+    selector = ",".join(f'{k}="{v}"' for k, v in mount.items())
+    for used, fires in ((disk + 0.01, True), (disk - 0.01, False)):
+        out.append(
+            _case(
+                "DiskAlmostFull",
+                [
+                    {"series": f"node_filesystem_size_bytes{{{selector}}}", "values": f"{size}x30"},
+                    {
+                        "series": f"node_filesystem_avail_bytes{{{selector}}}",
+                        "values": f"{round(size * (1 - used))}x30",
+                    },
+                ],
+                wait.service_down,
+                {**mount, "severity": "warning"} if fires else {},
+                fires=fires,
+            )
+        )
+    # Ages are measured from promtool's clock, which starts at 0: a timestamp of 0 is as old as
+    # the evaluation time.
+    backup = mon.backup_max_age_hours * 3600
+    backup_labels = {"instance": "yde-db", "job": "node", "kind": "postgresql", "datacenter": "yde"}
+    selector = ",".join(f'{k}="{v}"' for k, v in backup_labels.items())
+    series = f"egovinfra_backup_last_success_timestamp_seconds{{{selector}}}"
+    labels = {**backup_labels, "severity": "critical"}
+    steps = _minutes(backup) + 30
+    for offset, fires in ((MINUTE, True), (-MINUTE, False)):
+        out.append(
+            {
+                "interval": "1m",
+                "input_series": [{"series": series, "values": f"0x{steps}"}],
+                "alert_rule_test": [
+                    {
+                        "eval_time": f"{backup + offset}s",
+                        "alertname": "BackupTooOld",
+                        "exp_alerts": [{"exp_labels": labels}] if fires else [],
+                    }
+                ],
+            }
+        )
+    # A certificate expiring just inside, then just outside, the warning window, seen at 10 min.
+    window = mon.certificate_days * 86400
+    cert = {"instance": "yde-hub", "job": "node", "path": "/etc/swanctl/x509/hub.pem"}
+    selector = ",".join(f'{k}="{v}"' for k, v in cert.items())
+    for expiry, fires in ((10 * MINUTE + window - MINUTE, True), (10 * MINUTE + window + MINUTE, False)):
+        out.append(
+            {
+                "interval": "1m",
+                "input_series": [
+                    {
+                        "series": f"egovinfra_certificate_expiry_timestamp_seconds{{{selector}}}",
+                        "values": f"{expiry}x20",
+                    }
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "10m",
+                        "alertname": "CertificateExpiringSoon",
+                        "exp_alerts": [{"exp_labels": {**cert, "severity": "warning"}}] if fires else [],
+                    }
+                ],
+            }
+        )
+    return out
+
+
+def without_annotations(rules: bytes) -> bytes:
+    """The rules without their annotations: promtool compares those too, and their templates
+    (already checked by `promtool check rules`) say nothing about when an alert fires."""
+    data = yaml.safe_load(rules)
+    for group in data["groups"]:
+        for rule in group["rules"]:
+            rule.pop("annotations", None)
+    return yaml.safe_dump(data).encode()
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_promtool_tests_the_rules_against_the_topologys_thresholds(env: Environment, tmp_path: Path) -> None:
+    files = rendered(env)
+    rules = "etc/prometheus/rules/egovinfra.yml"
+    write({**files, rules: without_annotations(files[rules])}, tmp_path)
+    tests = {
+        "rule_files": [rules],
+        "evaluation_interval": "1m",
+        "tests": cases(plan().monitoring, waits(env)),
+    }
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    done = promtool("test", "rules", "tests.yml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_lab_waits_less_than_production_only_because_the_topology_says_so() -> None:
+    topo = load_topology(DEFAULT_TOPOLOGY).topology
+    mon = plan().monitoring
+    assert topo.monitoring.lab_waits is not None
+    assert mon.lab_waits.tunnel_down == topo.monitoring.lab_waits.tunnel_down
+    assert mon.waits.tunnel_down == topo.monitoring.waits.tunnel_down
