@@ -310,7 +310,7 @@ def publish_cmd(
     targets = sorted(
         h.name
         for h in plan.hosts
-        if "pki" in ansible_roles(h) and h.managed and layout.host_current(h.fqdn).cert.exists()
+        if "pki" in ansible_roles(h, plan) and h.managed and layout.host_current(h.fqdn).cert.exists()
     )
     if not targets:
         out.print("no gateway holds a valid certificate: nothing to load")
