@@ -61,14 +61,17 @@ def fuzz(session: nox.Session) -> None:
 def lab(session: nox.Session) -> None:
     """The main job: image (cached) → up → converge → verify on the default topology (with the
     groupware in a browser at the primary); then a flow broken by hand must make verify fail;
-    then the primary is lost and the operator's `egovinfra dr failover` runs (RTO, RPO), and the
-    browser suite must pass at the secondary's front end."""
+    then the restore drill (a dropped table, an emptied mailbox and a deleted directory entry,
+    each undone by the operator's `egovinfra backup restore`); then the primary is lost and the
+    operator's `egovinfra dr failover` runs (RTO, RPO), and the browser suite must pass at the
+    secondary's front end."""
     session.run("egovinfra", "lab", "image")
     session.run("egovinfra", "pki", "ensure")
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
     session.run("egovinfra", "lab", "verify")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
+    session.run("egovinfra", "lab", "restore-drill")
     session.run("egovinfra", "lab", "failover")
     session.run("egovinfra", "lab", "browser", "--datacenter", "dla")
 

@@ -424,4 +424,5 @@ def drill_cmd(
         raise LabError(f"{primary} acknowledged no write while {standby} was gone (on_standby_loss: degrade)")
 
 
-from egovinfra.cli import lab_browser  # noqa: E402, F401  (registers `lab browser`)
+# Registered on `lab` by importing them: `lab browser`, `lab restore-drill`.
+from egovinfra.cli import lab_browser, lab_restore  # noqa: E402, F401

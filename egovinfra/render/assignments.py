@@ -10,11 +10,12 @@ from egovinfra.render.roles.fence import gated
 _BY_FUNCTION: dict[str, tuple[str, ...]] = {
     "vpn_hub": ("pki", "ipsec"),
     "site_gateway": ("pki", "ipsec"),
-    "database": ("postgresql",),
-    "filestore": ("filesync",),
+    "database": ("postgresql", "backup"),
+    "filestore": ("filesync", "backup"),
+    "backup_repository": ("backup",),
     "dns": ("dns",),
-    "directory": ("tlscert", "ldap"),
-    "mail": ("tlscert", "mail"),
+    "directory": ("tlscert", "ldap", "backup"),
+    "mail": ("tlscert", "mail", "backup"),
     "groupware_app": ("tlscert", "groupware"),
     "groupware_web": ("tlscert", "web"),
 }
