@@ -53,6 +53,16 @@ def _records(ctx: Context, answered: frozenset[str]) -> list[Record]:
     return out
 
 
+def _size(size: int) -> str:
+    """Bytes for a person: 872 B, 31.0 MB."""
+    value = float(size)
+    for unit in ("B", "kB", "MB"):
+        if value < 1000:
+            return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
+
+
 def _expected(plan: Plan) -> list[BackupJob]:
     return sorted(plan.backups.jobs, key=lambda j: (j.kind, j.datacenter))
 
@@ -79,7 +89,7 @@ def status(
     records = {(r.kind, r.datacenter): r for r in _records(ctx, reach.answered)}
     now = time.time()
     table = Table(
-        "kind", "datacenter", "runs on", "into", "last good backup (UTC)", "age", "size", "last result",
+        "kind", "data of", "runs on", "kept in", "last good (UTC)", "age", "size", "last result",
         title=f"backups of {plan.name} ({ctx.environment})",
     )  # fmt: skip
     late = 0
@@ -94,12 +104,12 @@ def status(
                           record.result if record else "no backup yet")  # fmt: skip
             late += 1
             continue
-        when = datetime.fromtimestamp(record.last_success, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        when = datetime.fromtimestamp(record.last_success, UTC).strftime("%m-%d %H:%M")
         age = age_hours(record, now)
         late += stale(record, now)
         table.add_row(
             job.kind, job.datacenter, job.runner, record.repository, when,
-            f"{'[red]' if stale(record, now) else ''}{age:.1f} h", f"{record.size / 1e6:.1f} MB", record.result,
+            f"{'[red]' if stale(record, now) else ''}{age:.1f} h", _size(record.size), record.result,
         )  # fmt: skip
     console.print(table)
     if late:

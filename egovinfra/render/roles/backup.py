@@ -35,6 +35,11 @@ def borg_repository(plan: Plan, job: BackupJob) -> str:
     return f"ssh://{BACKUP_USER}@{repository.address}:{plan.port(BORG_PORT)}{REPOSITORY_ROOT}/borg/{job.source}"
 
 
+def _port(plan: Plan, name: str) -> int:
+    """A named port; 0 in a topology without backups, where nothing uses it."""
+    return next((e.port.first for e in plan.endpoints if e.name == name), 0)
+
+
 def _path(ctx: RenderContext, job: BackupJob) -> str:
     if job.kind == "files":
         files = filesync_vars(ctx, ctx.plan.host(job.source)) or {}
@@ -75,13 +80,12 @@ def _repository(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
 
 
 def backup_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
-    """A host's part in the backups: database, repository, borg jobs it runs; None when it has none."""
+    """A host's part in the backups: database, repository, borg jobs it runs (none of them, in a
+    topology without `backup:`: the role then installs nothing)."""
     plan = ctx.plan
     backups = plan.backups
     database, repository = _database(plan, host), _repository(ctx, host)
     jobs = [j for j in backups.jobs if j.runner == host.name and j.kind != "postgresql"]
-    if database is None and repository is None and not jobs:
-        return None
     # pgBackRest's TLS checks the peer's name: the stanza's repository, or every database host.
     peers = [plan.host(j.repository) for j in backups.jobs if j.kind == "postgresql"] if database else []
     if repository is not None:
@@ -90,9 +94,9 @@ def backup_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "backup_stanza": backups.stanza,
         "backup_datacenter": host.scope,
         "backup_user": BACKUP_USER,
-        "backup_pgbackrest_port": plan.port(PGBACKREST_PORT),
+        "backup_pgbackrest_port": _port(plan, PGBACKREST_PORT),
         "backup_pg_path": PG_DATA,
-        "backup_pg_port": plan.port("postgresql"),
+        "backup_pg_port": _port(plan, "postgresql"),
         "backup_archive_timeout": ARCHIVE_TIMEOUT,
         "backup_retention_full": backups.retention_full,
         "backup_retention_diff": backups.retention_diff,
