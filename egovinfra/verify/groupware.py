@@ -16,6 +16,7 @@ user's mail, in mails and in seconds before the loss.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import time
@@ -38,8 +39,11 @@ class GroupwareCheckError(RuntimeError):
 
 
 def secrets_dir(plan: Plan, base: Path | None = None) -> Path:
-    """The controller's secrets folder of the deployment (as the roles' defaults name it)."""
-    return base if base is not None else Path("/var/lib/egovinfra/secrets") / plan.name
+    """The controller's secrets folder of the deployment, as the roles' defaults name it:
+    $EGOVINFRA_SECRETS_DIR, else /var/lib/egovinfra/secrets/<deployment>."""
+    if base is not None:
+        return base
+    return Path(os.environ.get("EGOVINFRA_SECRETS_DIR") or Path("/var/lib/egovinfra/secrets") / plan.name)
 
 
 def password(plan: Plan, uid: str, base: Path | None = None) -> str:
