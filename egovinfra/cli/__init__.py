@@ -52,6 +52,7 @@ COMMAND_MODULES = {
     "vagrant": "vagrant_cmd",
     "lab": "lab_cmds",
     "dr": "dr_cmds",
+    "backup": "backup_cmds",
 }
 
 

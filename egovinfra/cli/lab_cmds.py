@@ -475,5 +475,6 @@ def drill_cmd(
         raise LabError(f"{primary} acknowledged no write while {standby} was gone (on_standby_loss: degrade)")
 
 
-# Registered last: they add `lab browser`, `lab revoke-drill`, `lab alerts` and `lab logs` to this group.
-from egovinfra.cli import lab_browser, lab_security, lab_watch  # noqa: E402, F401
+# Registered last: they add `lab browser`, `lab revoke-drill`, `lab restore-drill`, `lab alerts`
+# and `lab logs` to this group.
+from egovinfra.cli import lab_browser, lab_restore, lab_security, lab_watch  # noqa: E402, F401

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from netaddr import IPNetwork
 
+from egovinfra.compile.backup import compile_backups
 from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.functions import compile_endpoints, compile_servers
 from egovinfra.compile.intent import compile_flows, compile_services
@@ -63,6 +64,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     servers = compile_servers(addresses.hosts, plan.active.name, problems)
     plan = replace(plan, endpoints=endpoints, servers=servers)
     plan = replace(plan, replications=compile_replications(plan, problems))
+    plan = replace(plan, backups=compile_backups(plan, topo.backup, problems))
     problems.raise_if_any()
     plan = replace(plan, policy=compile_policy(plan))
     plan = replace(plan, vpn=compile_vpn(plan))

@@ -210,6 +210,37 @@ class Replication:
         return next((link.server for link in self.links if link.client == host), None)
 
 
+BackupKind = Literal["postgresql", "directory", "mail", "files"]
+
+
+@dataclass(frozen=True, slots=True)
+class BackupJob:
+    """One backup: `kind` of the data on `source`, run by `runner` into `repository`."""
+
+    kind: BackupKind
+    source: str  # the host whose data it is
+    datacenter: str  # the source's datacenter (the metric's label)
+    runner: str  # the host whose timer runs it: the repository for PostgreSQL, else the source
+    repository: str  # a backup_repository host, in another datacenter unless that one is fenced
+    schedules: tuple[tuple[str, str], ...]  # (variant, systemd OnCalendar): ("full", ...), ("diff", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Backups:
+    """Backups of the deployment (compile.backup); empty when the topology asks for none."""
+
+    stanza: str = ""  # pgBackRest stanza: one per deployment, whichever datacenter is active
+    retention_full: int = 0
+    retention_diff: int = 0
+    keep_daily: int = 0
+    keep_weekly: int = 0
+    jobs: tuple[BackupJob, ...] = ()
+
+    def of(self, host: str) -> tuple[BackupJob, ...]:
+        """The jobs whose data is on `host`, run by it, or kept by it."""
+        return tuple(j for j in self.jobs if host in (j.source, j.runner, j.repository))
+
+
 @dataclass(frozen=True, slots=True)
 class FlowSource:
     """A source of a flow: a site LAN or a datacenter zone, with its prefix."""
@@ -288,6 +319,7 @@ class Plan:
     endpoints: tuple[Endpoint, ...] = ()  # every named port, once each (compile.functions)
     replications: tuple[Replication, ...] = ()  # per replicated function (compile.replication)
     servers: tuple[tuple[str, str, str], ...] = ()  # (host, function, the server it uses) (compile.functions)
+    backups: Backups = field(default_factory=Backups)  # compile.backup
     operations: Operations | None = None  # None: as designed, the primary serves
     # Synchronous replication without a streaming standby: block ("wait") or commit alone after
     # `degrade_after` seconds ("degrade").

@@ -36,6 +36,7 @@ HostRole = Literal[
     "bastion",
     "monitoring",
     "logs",
+    "backup_repository",
 ]
 # What a service may be offered by: a datacenter host's function, or every converged site gateway
 # (the exporters Prometheus scrapes there).
@@ -309,6 +310,50 @@ class Logs(Model):
     """Central logs: every host ships its journal over TLS to the log host of each datacenter."""
 
     retention_days: int = Field(90, ge=1, le=3650, description="days the log hosts keep what they received")
+# A systemd calendar event as the backup timers use it: optional weekdays (Mon, Mon..Fri,
+# Sat,Sun), a date with `*` wildcards, a time; or one of systemd's shorthands. Checked here so
+# that a typo is a located error, not a timer that never fires.
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_CALENDAR = re.compile(
+    rf"^(?:{_DAY}(?:\.\.{_DAY})?(?:,{_DAY}(?:\.\.{_DAY})?)* )?"
+    r"(?:(?:\*|\d{4})-(?:\*|\d{1,2})-(?:\*|\d{1,2}) )?"
+    r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$"
+    r"|^(?:hourly|daily|weekly)$"
+)
+
+
+def _calendar(value: str) -> str:
+    if not _CALENDAR.match(value):
+        raise ValueError(f"{value!r} is not a calendar event such as 'Sun *-*-* 01:00', 'Mon..Sat 01:00' or 'daily'")
+    return value
+
+
+Calendar = Annotated[str, Field(description="systemd OnCalendar event")]
+
+
+class BackupSchedule(Model):
+    """When each backup runs (systemd OnCalendar, in the hosts' time zone)."""
+
+    full: Calendar = "Sun *-*-* 01:00"
+    diff: Calendar = "Mon..Sat *-*-* 01:00"
+    directory: Calendar = "*-*-* 02:00"
+    mail: Calendar = "*-*-* 02:30"
+    files: Calendar = "*-*-* 03:00"
+
+    @field_validator("full", "diff", "directory", "mail", "files")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        return _calendar(value)
+
+
+class Backup(Model):
+    """Backups, independent of replication, kept in another datacenter than the data."""
+
+    retention_full: int = Field(2, ge=1, le=100, description="PostgreSQL full backups kept (and the WAL they need)")
+    retention_diff: int = Field(6, ge=1, le=1000, description="PostgreSQL differential backups kept")
+    keep_daily: int = Field(7, ge=1, le=1000, description="daily archives kept of the directory, mail and files")
+    keep_weekly: int = Field(4, ge=0, le=520, description="weekly archives kept of the directory, mail and files")
+    schedule: BackupSchedule = BackupSchedule()
 
 
 # Defaults fit a national deployment (16,000 sites, a file per site) with room to spare; a
@@ -376,6 +421,7 @@ class Topology(Model):
     directory: DirectoryPolicy = DirectoryPolicy()
     monitoring: Monitoring = Monitoring()
     logs: Logs = Logs()
+    backup: Backup | None = Field(None, description="backups to another datacenter (none when absent)")
     limits: Limits = Field(Limits(), description="limits of loading; topology.yaml itself is read under the defaults")
 
     @field_validator("timezone")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from egovinfra.render.hostvars import VarsProvider
 from egovinfra.render.roles import (
+    backup,
     common,
     dns,
     fence,
@@ -25,6 +26,7 @@ from egovinfra.render.roles import (
 )
 
 PROVIDERS: dict[str, VarsProvider] = {
+    "backup": backup.backup_vars,
     "common": common.common_vars,
     "dns": dns.dns_vars,
     "fence": fence.fence_vars,

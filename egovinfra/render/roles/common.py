@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from egovinfra.compile.backup import BACKUP_USER
 from egovinfra.compile.plan import Host
 from egovinfra.render.hostvars import RenderContext
 
@@ -20,6 +21,12 @@ def common_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "common_kernel_sysctls": production,
         # sshd accepts logins only from the out-of-band management network.
         "common_ssh_allow_from": [plan.pools.management],
+        # Service accounts, each from its own hosts only: borg from the hosts that back up here.
+        "common_ssh_allow_users": sorted(
+            f"{BACKUP_USER}@{plan.host(job.source).address}"
+            for job in plan.backups.jobs
+            if job.repository == host.name and job.kind != "postgresql"
+        ),
         # Only the bastion relays administrators' connections (ProxyJump).
         "common_ssh_tcp_forwarding": "bastion" in host.roles,
         # Lab containers share the machine's clock and cannot set it: no time sources there.
