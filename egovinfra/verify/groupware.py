@@ -16,7 +16,6 @@ user's mail, in mails and in seconds before the loss.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 import time
