@@ -310,6 +310,8 @@ class Logs(Model):
     """Central logs: every host ships its journal over TLS to the log host of each datacenter."""
 
     retention_days: int = Field(90, ge=1, le=3650, description="days the log hosts keep what they received")
+
+
 # A systemd calendar event as the backup timers use it: optional weekdays (Mon, Mon..Fri,
 # Sat,Sun), a date with `*` wildcards, a time; or one of systemd's shorthands. Checked here so
 # that a typo is a located error, not a timer that never fires.
