@@ -25,6 +25,7 @@ DEFAULT_BASE = Path("/var/lib/egovinfra/secrets")
 ALPHABET = string.ascii_letters + string.digits
 # Lengths as the roles generated them before the secrets were encrypted.
 SERVICE_LENGTH = 40
+BACKUP_LENGTH = 64
 PERSON_LENGTH = 24
 MAX_SECRET_BYTES = 1 << 16
 
@@ -45,6 +46,9 @@ def needed_secrets(plan: Plan) -> dict[str, int]:
         needed["doveadm"] = SERVICE_LENGTH
     if "directory" in functions or "mail" in functions:
         needed |= {f"users/{p.uid}": PERSON_LENGTH for p in plan.directory.people}
+    if plan.backups.jobs:
+        # Encrypts the pgBackRest and borg repositories alike; losing it loses every backup.
+        needed["backup-passphrase"] = BACKUP_LENGTH
     return needed
 
 

@@ -34,6 +34,8 @@ def test_needed_secrets_follow_the_plan(plan: Plan) -> None:
     needed = needed_secrets(plan)
     assert {f"users/{p.uid}" for p in plan.directory.people} <= set(needed)
     assert {"sogo-db", "doveadm"} <= set(needed)
+    # the backups' passphrase exactly when the topology asks for backups
+    assert ("backup-passphrase" in needed) == bool(plan.backups.jobs)
 
 
 def test_init_leaves_no_plaintext_secret_in_the_folder(plan: Plan, store: SecretsStore) -> None:
