@@ -82,6 +82,9 @@ from concurrent.futures import ThreadPoolExecutor
 source, timeout, rows = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3])
 # A DNS query (SOA of the root, no recursion): a name server answers it, the echo listener too.
 QUERY = bytes.fromhex("4567000000010000000000000000060001")
+# Then a memberlist ping (type 0, msgpack {SeqNo: 1, Node: ""}): Alertmanager's cluster port
+# acks it, and ignores the query before it; a name server ignores it after its answer.
+PING = bytes.fromhex("0082a55365714e6f01a44e6f6465a0")
 UNREACH = (errno.EHOSTUNREACH, errno.ENETUNREACH)
 def probe(row):
     proto, addr, port = row
@@ -100,6 +103,7 @@ def probe(row):
                 return "open"
             s.connect((addr, port))
             s.send(QUERY)
+            s.send(PING)
             s.recv(2048)
             return "open"
         except socket.timeout:
