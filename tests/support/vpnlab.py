@@ -22,6 +22,7 @@ from pathlib import Path
 from egovinfra.compile import Plan
 from egovinfra.compile.plan import Host
 from egovinfra.pki import PkiLayout, issue
+from egovinfra.pki.crl import CrlPaths, publish
 from egovinfra.render import Tree
 from tests.support import charon as h
 
@@ -196,7 +197,7 @@ class VpnLab:
         return conf.replace("/etc/swanctl/", f"{node.daemon.swanctl_dir}/")
 
     def install_credentials(self, node: Node) -> None:
-        """What the pki role does: certificate, key (0600) and CA chain into swanctl's folders."""
+        """What the pki role does: certificate, key (0600), CA chain and CRLs into swanctl's folders."""
         layout = PkiLayout(self.pki_dir)
         fqdn = node.host.fqdn
         if not layout.host_current(fqdn).cert.exists():
@@ -209,6 +210,13 @@ class VpnLab:
         key.chmod(0o600)
         for name, ca in zip(_CA_NAMES, (layout.root_ca, layout.issuing_ca), strict=True):
             shutil.copyfile(ca.cert, swanctl / "x509ca" / f"{self.plan.name}-{name}.pem")
+        # Hubs check ministry gateways strictly: without a current CRL they refuse them all.
+        crls = CrlPaths(self.pki_dir)
+        if not crls.crl.exists():
+            publish(self.pki_dir)
+        (swanctl / "x509crl").mkdir(exist_ok=True)
+        shutil.copyfile(crls.crl, swanctl / "x509crl" / "issuing.crl.pem")
+        shutil.copyfile(crls.root_crl, swanctl / "x509crl" / "root.crl.pem")
 
     # -- operation ----------------------------------------------------------------------
     def load_all(self) -> None:
