@@ -11,7 +11,7 @@ from netaddr import IPNetwork
 
 from egovinfra.compile import Plan, compile_loaded
 from egovinfra.compile.vpn.model import ChildSa, Connection
-from egovinfra.compile.vpn.tuning import DEFAULT_COOKIE_THRESHOLD, daemon_tuning
+from egovinfra.compile.vpn.tuning import DEFAULT_COOKIE_THRESHOLD, HALF_OPEN_LIMIT, daemon_tuning
 from egovinfra.model import load_topology
 from egovinfra.render import render_all
 from tests.support.swanctl_conf import parse_settings
@@ -25,7 +25,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     return compile_loaded(load_topology(synthesise(tmp_path_factory.mktemp("topo") / "t", 300)))
 
 
-def test_a_hub_is_sized_for_every_site_returning_at_once(large: Plan) -> None:
+def test_a_hub_is_sized_for_its_sites(large: Plan) -> None:
     for dc in large.datacenters:
         tuning = large.vpn.tuning(dc.hub)
         carried = len(large.vpn.connections(dc.hub))
@@ -34,9 +34,10 @@ def test_a_hub_is_sized_for_every_site_returning_at_once(large: Plan) -> None:
         assert size & (size - 1) == 0
         assert carried <= size < 2 * carried
         assert 1 <= tuning.ikesa_table_segments <= size
-        # Every site may be half-open at once without a cookie round trip or being dropped.
-        assert tuning.cookie_threshold >= len(large.sites)
-        assert tuning.init_limit_half_open > tuning.cookie_threshold
+        # A bounded number of handshakes at once, however many sites dial, and no COOKIE
+        # demanded from a site before that bound.
+        assert tuning.init_limit_half_open == HALF_OPEN_LIMIT
+        assert tuning.cookie_threshold >= len(large.sites) > tuning.init_limit_half_open
 
 
 def test_site_tunnel_policies_are_hashed_on_a_hub(large: Plan) -> None:
@@ -59,6 +60,7 @@ def test_a_gateway_keeps_a_small_daemon(large: Plan) -> None:
     assert tuning.ike_sas == len(large.datacenters)
     assert tuning.ikesa_table_size <= 2
     assert tuning.cookie_threshold == DEFAULT_COOKIE_THRESHOLD
+    assert tuning.init_limit_half_open == 2 * DEFAULT_COOKIE_THRESHOLD
 
 
 def test_rendered_settings_are_the_plans(large: Plan, tmp_path: Path) -> None:
@@ -90,7 +92,7 @@ def test_tuning_invariants(prefixes: list[int]) -> None:
     assert tuning.ikesa_table_size >= n
     assert tuning.ikesa_table_size < max(2 * n, 2)
     assert tuning.cookie_threshold >= max(n, DEFAULT_COOKIE_THRESHOLD)
-    assert tuning.init_limit_half_open >= 2 * tuning.cookie_threshold
+    assert min(n, HALF_OPEN_LIMIT) <= tuning.init_limit_half_open <= HALF_OPEN_LIMIT
     # The remote threshold is a prefix length some selectors have, and no other has more of them.
     assert tuning.spd_remote_bits in prefixes
     assert all(prefixes.count(p) <= prefixes.count(tuning.spd_remote_bits) for p in prefixes)

@@ -18,9 +18,12 @@ from egovinfra.compile.vpn.model import Connection, DaemonTuning
 DEFAULT_COOKIE_THRESHOLD = 10
 # A segment is a lock; charon runs 16 worker threads by default, so more segments buy nothing.
 MAX_TABLE_SEGMENTS = 16
-# Every peer may be half-open at once (all sites returning after a hub restart); a flood of
-# forged IKE_SA_INITs may hold at most this many times that before new setups are dropped.
-HALF_OPEN_FACTOR = 2
+# Handshakes a hub works on at once. charon processes IKE_SA_INIT requests before IKE_AUTH
+# ones (which it queues at low priority), so with every site dialling at once an unbounded hub
+# answers IKE_SA_INITs until the sites time out and never completes an IKE_AUTH: measured at
+# 1,000 sites (benchmarks/README.md). Twice charon's 16 worker threads: one handshake in work
+# and one waiting per thread; a setup beyond is dropped unanswered and retransmitted.
+HALF_OPEN_LIMIT = 32
 
 
 def _power_of_two(n: int) -> int:
@@ -38,13 +41,17 @@ def daemon_tuning(host: str, connections: tuple[Connection, ...]) -> DaemonTunin
     ike_sas = max(len(connections), 1)
     size = _power_of_two(ike_sas)
     children = [child for conn in connections for child in conn.children]
+    half_open = min(HALF_OPEN_LIMIT, 2 * max(DEFAULT_COOKIE_THRESHOLD, ike_sas))
     return DaemonTuning(
         host=host,
         ike_sas=ike_sas,
         ikesa_table_size=size,
         ikesa_table_segments=min(size, MAX_TABLE_SEGMENTS),
+        # Above the limit on a hub: no COOKIEs for sites. Measured at 1,000 sites, a site told
+        # COOKIE five times ends its attempt for good (keyingtries does not apply; only the
+        # keeper or traffic restarts it); the limit already bounds the state a flood can hold.
         cookie_threshold=max(DEFAULT_COOKIE_THRESHOLD, ike_sas),
-        init_limit_half_open=HALF_OPEN_FACTOR * max(DEFAULT_COOKIE_THRESHOLD, ike_sas),
+        init_limit_half_open=half_open,
         # The kernel hashes an XFRM policy on the first lbits/rbits of its selectors when they
         # are at least that long, and scans the others linearly for each packet. At the length
         # of the site tunnels' selectors, a hub's thousand policies are hashed on the bits that
