@@ -52,7 +52,7 @@ def bench(session: nox.Session) -> None:
 def scale(session: nox.Session) -> None:
     """The intranet at national scale (benchmarks/scale.py): both real hubs against 50, 200 and
     1,000 sites; bring-up, CPU and memory, rekeying under load, re-home after a hub crash.
-    Needs root; about 20 minutes on 2 shared cores, so not part of CI. Figures are printed and
+    Needs root; about 15 minutes on 2 shared cores, so not part of CI. Figures are printed and
     written to reports/benchmarks/scale.json; `nox -s scale -- --sites 200` for one size."""
     session.run("python", "benchmarks/scale.py", "--json", "reports/benchmarks/scale.json", *session.posargs)
 
