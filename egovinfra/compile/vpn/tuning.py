@@ -19,10 +19,11 @@ DEFAULT_COOKIE_THRESHOLD = 10
 # A segment is a lock; charon runs 16 worker threads by default, so more segments buy nothing.
 MAX_TABLE_SEGMENTS = 16
 # Handshakes a hub works on at once. charon processes IKE_SA_INIT requests before IKE_AUTH
-# ones (which it queues at low priority), so with every site dialling at once an unbounded hub
-# answers IKE_SA_INITs until the sites time out and never completes an IKE_AUTH: measured at
-# 1,000 sites (benchmarks/README.md). Twice charon's 16 worker threads: one handshake in work
-# and one waiting per thread; a setup beyond is dropped unanswered and retransmitted.
+# ones (which it queues at low priority), so when every site dials at once and the hub answers
+# slower than the sites retransmit, an unbounded hub answers IKE_SA_INITs until the sites time
+# out and never completes an IKE_AUTH: measured at 1,000 sites on a busy 2-core machine
+# (benchmarks/README.md). Twice charon's 16 worker threads: one handshake in work and one
+# waiting per thread; a setup beyond is dropped unanswered and retransmitted.
 HALF_OPEN_LIMIT = 32
 
 
