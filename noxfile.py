@@ -49,6 +49,15 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def scale(session: nox.Session) -> None:
+    """The intranet at national scale (benchmarks/scale.py): both real hubs against 50, 200 and
+    1,000 sites; bring-up, CPU and memory, rekeying under load, re-home after a hub crash.
+    Needs root; about 15 minutes on 2 shared cores, so not part of CI. Figures are printed and
+    written to reports/benchmarks/scale.json; `nox -s scale -- --sites 200` for one size."""
+    session.run("python", "benchmarks/scale.py", "--json", "reports/benchmarks/scale.json", *session.posargs)
+
+
+@nox.session
 def fuzz(session: nox.Session) -> None:
     """The long fuzzing run: mutated topologies through validate and render (docs/topology-limits.md).
 

@@ -16,6 +16,7 @@ from egovinfra.compile.plan import Crypto, Datacenter, Host, Plan, Site
 from egovinfra.compile.vpn.match import check_vpn
 from egovinfra.compile.vpn.model import ChildSa, Connection, Platform, Revocation, Tunnel, Vpn
 from egovinfra.compile.vpn.neutron import NotExpressible, neutron_vpn, offered_proposals
+from egovinfra.compile.vpn.tuning import daemon_tuning
 from egovinfra.model.problems import ProblemList
 
 # The initiator brings the tunnel up at load and keeps it up; the responder only traps, so
@@ -154,6 +155,8 @@ def compile_vpn(plan: Plan) -> Vpn:
     tunnels = [_datacenter_tunnel(plan, primary, dc, proposals) for dc in plan.secondaries]
     tunnels += [_site_tunnel(plan, site, dc, proposals) for site in plan.sites for dc in plan.datacenters]
     vpn = Vpn(tunnels=tuple(tunnels))
+    hosts = dict.fromkeys(end.host for tunnel in tunnels for end in tunnel.ends)
+    vpn = Vpn(tunnels=vpn.tunnels, daemons=tuple(daemon_tuning(host, vpn.connections(host)) for host in hosts))
     for problem in check_vpn(vpn):
         problems.items.append(problem)
     problems.raise_if_any()

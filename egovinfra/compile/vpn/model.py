@@ -79,11 +79,26 @@ class Tunnel:
         return (self.initiator, self.responder)
 
 
+@dataclass(frozen=True, slots=True)
+class DaemonTuning:
+    """The scale-dependent charon settings of one host."""
+
+    host: str
+    ike_sas: int  # IKE_SAs the host carries when every tunnel is up
+    ikesa_table_size: int  # buckets of the IKE_SA hash table (a power of two)
+    ikesa_table_segments: int  # locks over those buckets
+    cookie_threshold: int  # half-open IKE_SAs before COOKIEs are demanded
+    init_limit_half_open: int  # half-open IKE_SAs before new setups are dropped
+    spd_local_bits: int  # XFRM policy hash thresholds: the local and remote selectors' usual length
+    spd_remote_bits: int
+
+
 @dataclass(frozen=True)
 class Vpn:
-    """Every tunnel of the intranet."""
+    """Every tunnel of the intranet, and the charon settings of each host that ends some."""
 
     tunnels: tuple[Tunnel, ...] = ()
+    daemons: tuple[DaemonTuning, ...] = ()  # compile.vpn.tuning
 
     @cached_property
     def _by_host(self) -> dict[str, tuple[Connection, ...]]:
@@ -96,6 +111,14 @@ class Vpn:
     def connections(self, host: str) -> tuple[Connection, ...]:
         """The connections `host` configures, in tunnel order (empty when it has none)."""
         return self._by_host.get(host, ())
+
+    def tuning(self, host: str) -> DaemonTuning:
+        """The charon settings of `host` (KeyError when it ends no tunnel)."""
+        return self._tuning_by_host[host]
+
+    @cached_property
+    def _tuning_by_host(self) -> dict[str, DaemonTuning]:
+        return {daemon.host: daemon for daemon in self.daemons}
 
     def tunnel(self, name: str) -> Tunnel:
         """The tunnel called `name` (KeyError when absent)."""

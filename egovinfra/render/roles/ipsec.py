@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
-from egovinfra.compile.vpn.model import ChildSa, Connection
+from egovinfra.compile.vpn.model import ChildSa, Connection, DaemonTuning
 from egovinfra.render.hostvars import RenderContext
 
 
@@ -48,6 +48,18 @@ def connection_vars(conn: Connection) -> dict[str, Any]:
     }
 
 
+def tuning_vars(tuning: DaemonTuning) -> dict[str, Any]:
+    """charon's settings that follow the number of tunnels the host ends (compile.vpn.tuning)."""
+    return {
+        "ipsec_ikesa_table_size": tuning.ikesa_table_size,
+        "ipsec_ikesa_table_segments": tuning.ikesa_table_segments,
+        "ipsec_cookie_threshold": tuning.cookie_threshold,
+        "ipsec_init_limit_half_open": tuning.init_limit_half_open,
+        "ipsec_spdh_lbits": tuning.spd_local_bits,
+        "ipsec_spdh_rbits": tuning.spd_remote_bits,
+    }
+
+
 def ipsec_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """Hubs and site gateways: their tunnel ends; the lab's kernel has no ESP (libipsec)."""
     connections = [c for c in ctx.plan.vpn.connections(host.name) if c.platform == "strongswan"]
@@ -62,4 +74,5 @@ def ipsec_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "ipsec_retransmit_timeout": 2.0,
         "ipsec_retransmit_base": 1.5,
         "ipsec_connections": [connection_vars(c) for c in connections],
+        **tuning_vars(ctx.plan.vpn.tuning(host.name)),
     }
