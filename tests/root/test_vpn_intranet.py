@@ -181,9 +181,12 @@ def test_pki_rotate_replaces_a_gateway_certificate_and_its_tunnels_come_back(lab
     fqdn = node.host.fqdn
     old_cert = PkiLayout(pki_dir).host_current(fqdn).cert.read_bytes()
     before = _ike_ids(node)
+    # The test's CA keys have no passphrase: the machine's own vault password is not theirs.
+    env = {**os.environ, "EGOVINFRA_VAULT_PASSWORD_FILE": str(pki_dir.parent / "no-vault.pass")}
+    env.pop("EGOVINFRA_PKI_PASSPHRASE", None)
     rotated = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "egovinfra"), "pki", "rotate", fqdn, "--pki-dir", str(pki_dir)],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     assert rotated.returncode == 0, rotated.stderr
     new_cert = PkiLayout(pki_dir).host_current(fqdn).cert.read_bytes()
