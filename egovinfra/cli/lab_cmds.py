@@ -207,18 +207,20 @@ def _runner(access: LabAccess) -> groupware.Runner:
     return run
 
 
+def _probe(plan: Plan, access: LabAccess, site: str) -> groupware.Probe:
+    """The groupware probe, run on a workstation of `site` through its tunnel."""
+    return groupware.Probe(
+        plan, _runner(access), groupware.workstation_of(plan, site), groupware.ca_bundle(resolve_pki_dir(plan.name))
+    )
+
+
 def _groupware_drill(plan: Plan, access: LabAccess, lost: str | None = None) -> tuple[failover.ServiceDrill, ...]:
     """The groupware's part of the drill: mails between two ministries before the loss; after
     it, the sender logs in at the secondary and finds them (RTO), missing mails are the RPO."""
     if not any("groupware_web" in h.roles for h in plan.hosts) or not plan.directory.people:
         return ()
     sender_site, recipient_site = groupware.drill_sites(plan)
-    probe = groupware.Probe(
-        plan,
-        _runner(access),
-        groupware.workstation_of(plan, sender_site),
-        groupware.ca_bundle(resolve_pki_dir(plan.name)),
-    )
+    probe = _probe(plan, access, sender_site)
     chosen = drill.drill_plan(plan, lost=lost)
     primary, secondary = chosen.primary_dc, chosen.secondary_dc
     sent: list[groupware.Sent] = []
@@ -256,12 +258,7 @@ def _mail_store(plan: Plan, access: LabAccess) -> tuple[stores.Store, ...]:
     if not any("mail" in h.roles for h in plan.hosts) or not plan.directory.people:
         return ()
     sender_site, recipient_site = groupware.drill_sites(plan)
-    probe = groupware.Probe(
-        plan,
-        _runner(access),
-        groupware.workstation_of(plan, sender_site),
-        groupware.ca_bundle(resolve_pki_dir(plan.name)),
-    )
+    probe = _probe(plan, access, sender_site)
     sender, recipient = groupware.person_of(plan, sender_site), groupware.person_of(plan, recipient_site)
 
     def write_one(datacenter: str, key: str) -> None:
