@@ -32,6 +32,7 @@ from egovinfra.cli.dr_cmds import (
 )
 from egovinfra.compile.plan import BackupJob, Plan
 from egovinfra.dr.backups import KINDS, Record, age_hours, restore_target, stale
+from egovinfra.dr.steps import datacenter_hosts
 
 backup = typer.Typer(help="Backups into the other datacenter: status, run, restore.", no_args_is_help=True)
 restore = typer.Typer(help="Restore from the backups (operator's runbook: docs/backups.md).", no_args_is_help=True)
@@ -142,6 +143,14 @@ def run(
     console.print(f"backups taken ({', '.join(kinds)}) in {time.monotonic() - start:.1f} s")
 
 
+def _active(plan: Plan, function: str) -> str:
+    """The host doing `function` in the datacenter that serves: where a restore goes."""
+    found = sorted(h.name for h in datacenter_hosts(plan, plan.active) if function in h.roles)
+    if not found:
+        raise DrError(f"{plan.active.name} has no {function} host")
+    return found[0]
+
+
 def _confirm(ctx: Context, what: str, steps: list[str], check: bool, yes: bool) -> bool:
     reach = ctx.probe()
     console.print(f"[bold]backup restore {what}[/bold]", markup=True)
@@ -205,7 +214,7 @@ def mail(
     ctx = Context(inventory, topology, reports, lab_dir)
     if user not in {p.uid for p in ctx.plan.directory.people}:
         raise DrError(f"{user!r} is nobody's login in {ctx.plan.name}'s directory")
-    host = next(h.name for h in ctx.plan.hosts if "mail" in h.roles and h.scope == ctx.plan.active.name)
+    host = _active(ctx.plan, "mail")
     steps = [f"on {host}: the last mail backup's folders of {user}, imported by Dovecot (replication copies them)"]
     if _confirm(ctx, "mail", steps, check, yes):
         _restored(ctx, "backup-restore-mail.yml", {"backup_restore_user": user})
@@ -226,7 +235,7 @@ def directory(
     suffix = ctx.plan.directory.suffix
     if not dn.lower().endswith(suffix.lower()):
         raise DrError(f"{dn!r} is not in the directory ({suffix})")
-    host = next(h.name for h in ctx.plan.hosts if "directory" in h.roles and h.scope == ctx.plan.active.name)
+    host = _active(ctx.plan, "directory")
     steps = [f"on {host} (the provider): the entry from the last directory backup, added (syncrepl copies it)"]
     if _confirm(ctx, "directory", steps, check, yes):
         _restored(ctx, "backup-restore-directory.yml", {"backup_restore_dn": dn})
