@@ -74,7 +74,7 @@ def _tasks(path: Path) -> list[dict[str, Any]]:
     ("path", "name"),
     [
         ("ipsec/handlers/main.yml", "Restart strongSwan on one hub at a time"),
-        ("postgresql/handlers/main.yml", "Restart postgresql on one server at a time"),
+        ("postgresql/handlers/main.yml", "Restart postgresql standbys one at a time"),
         ("ldap/tasks/main.yml", "Replace the live configuration"),
     ],
 )
@@ -86,3 +86,14 @@ def test_replicated_daemons_restart_one_host_at_a_time(path: str, name: str) -> 
         t for t in _tasks(ROLES / path) if t.get("ansible.builtin.systemd_service", {}).get("state") == "restarted"
     ]
     assert restarts == []
+
+
+def test_the_primary_restarts_before_any_standby() -> None:
+    # A standby restarted first with a lowered max_wal_senders refuses to start: primary first.
+    handlers = _tasks(ROLES / "postgresql/handlers/main.yml")
+    names = [h["name"] for h in handlers]
+    primary = names.index("Restart postgresql, the primary first")
+    standbys = names.index("Restart postgresql standbys one at a time")
+    assert primary < standbys
+    assert "postgresql_role == 'primary'" in handlers[primary]["when"]
+    assert "postgresql_role == 'standby'" in handlers[standbys]["when"]
