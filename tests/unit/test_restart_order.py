@@ -75,7 +75,7 @@ def _tasks(path: Path) -> list[dict[str, Any]]:
     [
         ("ipsec/handlers/main.yml", "Restart strongSwan on one hub at a time"),
         ("postgresql/handlers/main.yml", "Restart postgresql standbys one at a time"),
-        ("ldap/tasks/main.yml", "Replace the live configuration"),
+        ("ldap/tasks/config.yml", "Replace the live configuration"),
     ],
 )
 def test_replicated_daemons_restart_one_host_at_a_time(path: str, name: str) -> None:
