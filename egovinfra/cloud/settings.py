@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import yaml
 
 from egovinfra.cloud.errors import CloudError
 
@@ -29,7 +30,7 @@ class CloudSettings:
     external_network: str = "public"
     image: str = "debian-12"
     flavor: str = "m1.medium"
-    key_pair: str = "egovinfra"
+    key_pair: str = ""  # a Nova key pair that already exists ("": none, cloud-init installs operator_keys)
     volume_type: str = "ssd"
     flavors: Mapping[str, str] = field(default_factory=dict)  # host function → flavor
     images: Mapping[str, str] = field(default_factory=dict)  # host function → image
@@ -45,11 +46,15 @@ class CloudSettings:
 
     @property
     def user_data(self) -> str | None:
-        """cloud-init for every instance: the operators' keys, so the first converge needs no hand step."""
+        """cloud-init for every instance: the operators' keys, so the first converge needs no hand step.
+
+        Ansible logs in as root; cloud-init gives root the same keys only with `disable_root`
+        off (otherwise root's keys answer "log in as debian" and the converge fails).
+        """
         if not self.operator_keys:
             return None
-        keys = "".join(f"  - {key}\n" for key in self.operator_keys)
-        return f"#cloud-config\nssh_authorized_keys:\n{keys}"
+        body = {"disable_root": False, "ssh_authorized_keys": list(self.operator_keys)}
+        return "#cloud-config\n" + yaml.safe_dump(body, sort_keys=True, width=4096)
 
     def flavor_of(self, functions: tuple[str, ...]) -> str:
         """The flavor of a host: the first of its functions with an override, else the default."""

@@ -120,7 +120,7 @@ class Servers(pulumi.ComponentResource):
             name=host.name,
             flavor_name=settings.flavor_of(host.roles),
             image_name=settings.image_of(host.roles),
-            key_pair=settings.key_pair,
+            key_pair=settings.key_pair or None,
             networks=[openstack.compute.InstanceNetworkArgs(port=p.id) for p in ports.values()],
             scheduler_hints=[openstack.compute.InstanceSchedulerHintArgs(group=group.id)] if group else None,
             user_data=settings.user_data,
