@@ -37,7 +37,6 @@ class CloudSettings:
     volume_sizes: Mapping[str, int] = field(default_factory=lambda: dict(DATA_VOLUMES))
     server_group_policy: str = "anti-affinity"
     dns_nameservers: tuple[str, ...] = ()
-    pin_wan_address: bool = False  # ask Neutron for the Plan's WAN address as the hub's floating IP
     operator_keys: tuple[str, ...] = ()  # SSH public keys cloud-init installs on every instance
     operator_cidrs: tuple[str, ...] = ()  # where operators reach the bastion's floating IP from
     address_groups: bool = True  # compress rules with Neutron address groups (the address-group extension)
@@ -101,7 +100,6 @@ def settings_from_config(config: pulumi.Config) -> CloudSettings:
         volume_sizes=sizes,
         server_group_policy=policy,
         dns_nameservers=_strings(config.get_object("dnsNameservers"), "dnsNameservers"),
-        pin_wan_address=bool(config.get_bool("pinWanAddress")),
         operator_keys=_strings(config.get_object("operatorKeys"), "operatorKeys"),
         operator_cidrs=_strings(config.get_object("operatorCidrs"), "operatorCidrs"),
         address_groups=config.get_bool("addressGroups") is not False,
