@@ -153,7 +153,9 @@ class DatacenterStack(pulumi.ComponentResource):
             "vpn": {
                 "backend": dc.vpn_backend,
                 "hub": dc.hub,
-                "public_address": dc.public_address or public,
+                # What the cloud gave (a floating IP, or the VPNaaS router's gateway address):
+                # `stack-outputs` compares it with the Plan, so a topology value must not mask it.
+                "public_address": public,
                 "plan_wan_address": dc.wan.endpoint_address,
             },
         }
