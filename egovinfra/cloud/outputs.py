@@ -85,11 +85,12 @@ def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
     vpn = _get(outputs, "vpn", "")
     public = _get(vpn, "public_address", "vpn.", str)
     notes = []
-    if public != dc.wan.endpoint_address:
+    dialled = dc.public_address or dc.wan.endpoint_address  # where the Plan has every peer dial
+    if public != dialled:
         notes.append(
             f"{dc.name}: the intranet reaches this datacenter at {public}, but the Plan (and so "
-            f"every peer's configuration) says {dc.wan.endpoint_address}; set "
-            f"datacenters.{dc.name}.wan_address: {public} in the topology and render again"
+            f"every peer's configuration) says {dialled}; set "
+            f"datacenters.{dc.name}.public_address: {public} in the topology and render again"
         )
     group = f"dc_{dc.name}".replace("-", "_")
     data = {

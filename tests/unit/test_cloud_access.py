@@ -3,10 +3,14 @@ cloud-init, and an inventory that reaches every host through the bastion."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
+
+import yaml
 
 from egovinfra.cloud.outputs import cloud_inventory
 from egovinfra.cloud.preview import Preview, run_preview
+from egovinfra.cloud.settings import CloudSettings
 from tests.support.cloud import default_plan, default_preview
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnlyNotARealKey operator@example"
@@ -38,6 +42,18 @@ def test_every_instance_gets_the_operators_keys() -> None:
         assert data.startswith("#cloud-config\n") and KEY in data, instance.name
 
 
+def test_root_gets_the_keys_whatever_their_comment_says() -> None:
+    # Ansible logs in as root: cloud-init must not turn root's keys into "log in as debian".
+    odd = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdd night: shift # pager"
+    data = CloudSettings(datacenter="yde", operator_keys=(KEY, odd)).user_data
+    assert data is not None and data.startswith("#cloud-config\n")
+    assert yaml.safe_load(data) == {"disable_root": False, "ssh_authorized_keys": [KEY, odd]}
+
+
+def test_no_nova_key_pair_is_needed_by_default() -> None:
+    assert all("keyPair" not in i.inputs for i in _preview().of_type("openstack:compute/instance:Instance"))
+
+
 def test_the_inventory_reaches_every_host_through_the_bastion() -> None:
     outputs = _preview().outputs
     merged = cloud_inventory(default_plan(), outputs).data["all"]["hosts"]
@@ -54,3 +70,15 @@ def test_without_operators_there_is_no_way_in_to_open() -> None:
     preview = default_preview("primary")
     assert preview.outputs["bastions"] == {}
     assert all("userData" not in i.inputs for i in preview.of_type("openstack:compute/instance:Instance"))
+
+
+def test_a_floating_ip_the_topology_already_names_needs_no_note() -> None:
+    outputs = _preview().outputs
+    public = outputs["vpn"]["public_address"]
+    plan = default_plan()
+    assert "public_address: " + public in cloud_inventory(plan, outputs).notes[0]
+    named = replace(
+        plan,
+        datacenters=tuple(replace(d, public_address=public) if d.name == "yde" else d for d in plan.datacenters),
+    )
+    assert cloud_inventory(named, outputs).notes == ()

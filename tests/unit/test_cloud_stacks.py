@@ -106,7 +106,8 @@ def test_both_stacks_preview_from_their_own_stack_files() -> None:
         assert f"egovinfra-deployment=egovinfra/{stack}" in tags
     # The secondary's file names the primary's stack: its hub admits the primary's address.
     secondary = json.loads(_cli("preview", "--datacenter", "secondary", "--format", "json").stdout)
-    assert any(r["name"].endswith("peer-hub") for r in secondary["resources"])
+    ike = [r for r in secondary["resources"] if r["type"] == "networking.AddressGroupV2" and "-udp-500-" in r["name"]]
+    assert ike and all(any(a.startswith("203.0.113.") for a in r["values"]["addresses"]) for r in ike)
 
 
 def test_preview_refuses_an_incomplete_stack_file(tmp_path: Path) -> None:
@@ -139,7 +140,7 @@ def test_stack_outputs_land_in_the_inventory_and_stale_ones_are_refused(tmp_path
     assert merged["all"]["vars"] == {"egovinfra_hub_public_address_yde": outputs["vpn"]["public_address"]}
     group = merged["all"]["children"]["dc_yde"]["vars"]
     assert group["egovinfra_vpn_public_address"] == outputs["vpn"]["public_address"]
-    assert "wan_address" in result.stdout  # the floating IP differs from the Plan's WAN address
+    assert f"public_address: {outputs['vpn']['public_address']}" in result.stdout  # not the Plan's WAN address
     outputs["hosts"]["yde-db"]["ports"]["eth0"] = ["10.1.3.77"]
     stale = tmp_path / "stale.json"
     stale.write_text(json.dumps(outputs))

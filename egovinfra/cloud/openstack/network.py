@@ -10,7 +10,7 @@ from netaddr import IPAddress, IPNetwork
 
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.openstack.names import component_type, logical
-from egovinfra.compile.plan import Zone
+from egovinfra.compile.plan import WanLink, Zone
 
 DHCP_POOL_SIZE = 16  # addresses left to Neutron (its DHCP port) at the top of each subnet
 
@@ -64,6 +64,32 @@ class ZoneNetwork(pulumi.ComponentResource):
             enable_dhcp=True,
             allocation_pools=[openstack.networking.SubnetAllocationPoolArgs(start=start, end=end)],
             dns_nameservers=list(dns_nameservers),
+            opts=child,
+        )
+        self.register_outputs({"network_id": self.network.id, "subnet_id": self.subnet.id})
+
+
+class WanNetwork(pulumi.ComponentResource):
+    """The hub's WAN link (the Plan's /30): the router takes the provider side, the hub its WAN
+    address, so the hub's wan0, routes and firewall are those of the lab; the floating IP is
+    NAT to that address. No DHCP: a /30 has no address left for Neutron's DHCP port."""
+
+    def __init__(self, datacenter: str, link: WanLink, opts: pulumi.ResourceOptions | None = None) -> None:
+        name = logical(datacenter, "wan")
+        super().__init__(component_type("WanNetwork"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.link = link
+        self.network = openstack.networking.Network(
+            name, name=name, admin_state_up=True, description=f"WAN link of {link.host}", opts=child
+        )
+        self.subnet = openstack.networking.Subnet(
+            name,
+            name=name,
+            network_id=self.network.id,
+            cidr=link.cidr,
+            ip_version=4,
+            gateway_ip=link.provider_address,
+            enable_dhcp=False,
             opts=child,
         )
         self.register_outputs({"network_id": self.network.id, "subnet_id": self.subnet.id})
