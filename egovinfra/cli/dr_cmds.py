@@ -178,7 +178,11 @@ def _summary(action: str, timings: dict[str, float]) -> None:
 
 
 def _activate(ctx: Context, timings: dict[str, float]) -> None:
-    _timed("service back: database, names, groupware (dr-activate.yml)", timings, lambda: ctx.run("dr-activate.yml"))
+    _timed(
+        "service back: database, names, directory, groupware (dr-activate.yml)",
+        timings,
+        lambda: ctx.run("dr-activate.yml"),
+    )
     _timed(
         "converge the datacenters' hosts (site.yml)",
         timings,
