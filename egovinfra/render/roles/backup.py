@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from egovinfra.compile.backup import BACKUP_USER, BORG_PORT, PGBACKREST_PORT
+from egovinfra.compile.backup import BACKUP_USER, PGBACKREST_PORT
 from egovinfra.compile.plan import BackupJob, Host, Plan
+from egovinfra.compile.ssh import borg_port, known_host
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.filesync import filesync_vars
 from egovinfra.render.roles.nearby import host_entries
@@ -32,7 +33,7 @@ BORG_PATHS = {"directory": "/var/backups/egovinfra/directory.ldif", "mail": "/va
 def borg_repository(plan: Plan, job: BackupJob) -> str:
     """The borg URL of a job's repository: the repository host's address, a folder per source host."""
     repository = plan.host(job.repository)
-    return f"ssh://{BACKUP_USER}@{repository.address}:{plan.port(BORG_PORT)}{REPOSITORY_ROOT}/borg/{job.source}"
+    return f"ssh://{BACKUP_USER}@{repository.address}:{borg_port(plan)}{REPOSITORY_ROOT}/borg/{job.source}"
 
 
 def _port(plan: Plan, name: str) -> int:
@@ -110,7 +111,8 @@ def backup_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
                 "kind": j.kind,
                 "calendar": j.schedules[0][1],
                 "repository": j.repository,
-                "repository_address": plan.host(j.repository).address,
+                # The repository's name in known_hosts, which carries the port off ssh's default.
+                "repository_known_host": known_host(plan.host(j.repository).address, borg_port(plan)),
                 "url": borg_repository(plan, j),
                 "path": _path(ctx, j),
             }
