@@ -48,6 +48,11 @@ def _path(ctx: RenderContext, job: BackupJob) -> str:
     return BORG_PATHS[job.kind]
 
 
+def _database_hosts(plan: Plan) -> list[Host]:
+    """The hosts of the database's replication (compile.replication): any may archive once promoted."""
+    return [plan.host(name) for r in plan.replications if r.function == "database" for name in r.members]
+
+
 def _database(plan: Plan, host: Host) -> dict[str, Any] | None:
     job = next((j for j in plan.backups.jobs if j.kind == "postgresql"), None)
     if job is None or "database" not in host.roles:
@@ -61,7 +66,7 @@ def _repository(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     if "backup_repository" not in host.roles:
         return None
     stanza = next((j for j in plan.backups.jobs if j.kind == "postgresql" and j.repository == host.name), None)
-    databases = [h for h in plan.hosts if "database" in h.roles and h.kind == "datacenter" and h.managed]
+    databases = _database_hosts(plan)
     return {
         # The stanza's database: the active primary, when this host keeps the stanza.
         "database": (
@@ -90,7 +95,7 @@ def backup_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     # pgBackRest's TLS checks the peer's name: the stanza's repository, or every database host.
     peers = [plan.host(j.repository) for j in backups.jobs if j.kind == "postgresql"] if database else []
     if repository is not None:
-        peers += [h for h in plan.hosts if "database" in h.roles and h.kind == "datacenter" and h.managed]
+        peers += _database_hosts(plan)
     return {
         "backup_stanza": backups.stanza,
         "backup_datacenter": host.scope,
