@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from egovinfra.compile.plan import Plan
+from egovinfra.compile.plan import Host, Plan
 from egovinfra.render.configs import render_configs
 from egovinfra.render.hostvars import Environment, RenderContext
 from egovinfra.render.inventory import host_vars_file, inventory_index
@@ -15,30 +15,33 @@ def _shared_files(ctx: RenderContext) -> Tree:
     return {**inventory_index(ctx), **render_vendor_peers(ctx.plan)}
 
 
-def _host_files(ctx: RenderContext) -> Tree:
-    """Every host's own files: host_vars and configs/<host>/."""
-    tree: Tree = {}
-    for host in ctx.plan.hosts:
-        tree.update(host_vars_file(ctx, host))
-        tree.update(render_configs(ctx, host))
-    return tree
+def _host_files(ctx: RenderContext, host: Host) -> Tree:
+    """A host's own files: host_vars and configs/<host>/."""
+    return {**host_vars_file(ctx, host), **render_configs(ctx, host)}
 
 
 def render_all(plan: Plan, env: Environment = "production") -> Tree:
     """The whole rendered deployment: inventory/ and configs/<host>/."""
     ctx = RenderContext(plan, env)
-    return {**_shared_files(ctx), **_host_files(ctx)}
+    tree = _shared_files(ctx)
+    for host in plan.hosts:
+        tree.update(_host_files(ctx, host))
+    return tree
 
 
 def render_changes(plan: Plan, output: Output, env: Environment = "production") -> Changes:
     """The whole rendered deployment, held against the folder it is for (see `Output.take`).
 
     In the caller's process: at 1,000 sites the rendering itself is about half a second of CPU,
-    which forked workers cut by at most half on two idle cores, at a third more CPU time and the
-    hazards of forking from library code (figures in benchmarks/README.md).
+    of which forked workers could run at most half on a second core, at a third more CPU time
+    and with the hazards of forking from library code (figures in benchmarks/README.md).
     """
     ctx = RenderContext(plan, env)
-    return output.take({**_shared_files(ctx), **_host_files(ctx)})
+    changes = output.take(_shared_files(ctx))
+    # Host by host: only changed files stay in memory, never the whole tree.
+    for host in plan.hosts:
+        changes.merge(output.take(_host_files(ctx, host)))
+    return changes
 
 
 __all__ = [

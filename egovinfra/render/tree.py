@@ -37,6 +37,12 @@ class Changes:
     kept: set[str] = field(default_factory=set)
     staged: set[str] = field(default_factory=set)
 
+    def merge(self, other: Changes) -> None:
+        """Add the changes of another part of the same render (disjoint paths)."""
+        self.write.update(other.write)
+        self.kept |= other.kept
+        self.staged |= other.staged
+
     def files(self) -> set[str]:
         """Every path of the rendered tree."""
         return self.write.keys() | self.kept | self.staged
