@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netaddr import IPNetwork
-
 from egovinfra.compile.backup import compile_backups
 from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.functions import compile_endpoints, compile_servers
@@ -47,7 +45,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     plan = Plan(
         name=topo.name,
         domain=topo.domain,
-        pools=Pools(*(str(IPNetwork(p).cidr) for p in (a.datacenters, a.sites, a.wan, a.management))),
+        pools=Pools(a.datacenters, a.sites, a.wan, a.management),  # canonical: the schema wrote them
         datacenters=addresses.datacenters,
         sites=addresses.sites,
         hosts=addresses.hosts,
