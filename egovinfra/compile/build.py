@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netaddr import IPNetwork
-
 from egovinfra.compile.backup import compile_backups
 from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.functions import compile_endpoints, compile_servers
@@ -15,6 +13,7 @@ from egovinfra.compile.monitoring import compile_monitoring
 from egovinfra.compile.plan import Crypto, Plan, Pools
 from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
+from egovinfra.compile.policy.edges import check_term_names
 from egovinfra.compile.replication import compile_replications
 from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.loader import LoadedTopology
@@ -46,7 +45,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     plan = Plan(
         name=topo.name,
         domain=topo.domain,
-        pools=Pools(*(str(IPNetwork(p).cidr) for p in (a.datacenters, a.sites, a.wan, a.management))),
+        pools=Pools(a.datacenters, a.sites, a.wan, a.management),  # canonical: the schema wrote them
         datacenters=addresses.datacenters,
         sites=addresses.sites,
         hosts=addresses.hosts,
@@ -67,6 +66,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     plan = replace(plan, backups=compile_backups(plan, topo.backup, problems))
     problems.raise_if_any()
     plan = replace(plan, policy=compile_policy(plan))
+    check_term_names(plan.policy.edges, problems)
     plan = replace(plan, vpn=compile_vpn(plan))
     plan = replace(plan, monitoring=compile_monitoring(topo, plan, problems))
     problems.raise_if_any()

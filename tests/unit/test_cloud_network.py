@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv4Network
+
 import pytest
-from netaddr import IPAddress, IPNetwork
 
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.openstack.network import dhcp_pool
@@ -37,14 +38,14 @@ def test_subnets_have_the_plan_cidrs_and_gateways(role: str) -> None:
 
 def test_dhcp_pools_never_hold_a_plan_address() -> None:
     plan = default_plan()
-    taken = {IPAddress(h.address) for h in plan.hosts} | {IPAddress(h.mgmt_address) for h in plan.hosts}
+    taken = {IPv4Address(h.address) for h in plan.hosts} | {IPv4Address(h.mgmt_address) for h in plan.hosts}
     for role in ("primary", "secondary"):
         for subnet in default_preview(role).of_type(SUBNET):
             if subnet.inputs["enableDhcp"] is False:
                 continue  # the WAN link: no DHCP port to keep off the hub's address
             (pool,) = subnet.inputs["allocationPools"]
-            first, last = IPAddress(pool["start"]), IPAddress(pool["end"])
-            assert first <= last and IPAddress(first) in IPNetwork(subnet.inputs["cidr"])
+            first, last = IPv4Address(pool["start"]), IPv4Address(pool["end"])
+            assert first <= last and first in IPv4Network(subnet.inputs["cidr"])
             assert not any(first <= a <= last for a in taken), subnet.name
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv4Network
 
 import pulumi
 import pulumi_openstack as openstack
-from netaddr import IPAddress, IPNetwork
 
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.openstack.names import component_type, logical
@@ -22,16 +22,16 @@ def dhcp_pool(cidr: str, reserved: Iterable[str], size: int = DHCP_POOL_SIZE) ->
     avoids every Plan address keeps it from taking a host's fixed address before the host's
     port exists. Up to `size` addresses, a quarter of the subnet at most.
     """
-    net = IPNetwork(cidr)
-    first, last = int(net.first) + 1, int(net.last) - 1
+    net = IPv4Network(cidr)
+    first, last = int(net.network_address) + 1, int(net.broadcast_address) - 1
     want = max(1, min(size, (last - first + 1) // 4))
-    taken = {int(IPAddress(a)) for a in reserved}
+    taken = {int(IPv4Address(a)) for a in reserved}
     end = last
     while end - want + 1 >= first:
         start = end - want + 1
         clash = [a for a in range(start, end + 1) if a in taken]
         if not clash:
-            return str(IPAddress(start)), str(IPAddress(end))
+            return str(IPv4Address(start)), str(IPv4Address(end))
         end = max(clash) - 1
     raise CloudError(f"{cidr}: no {want} consecutive free addresses left for Neutron's DHCP port")
 
