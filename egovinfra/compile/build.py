@@ -16,19 +16,22 @@ from egovinfra.compile.policy.compiler import compile_policy
 from egovinfra.compile.policy.edges import check_term_names
 from egovinfra.compile.replication import compile_replications
 from egovinfra.compile.vpn.build import compile_vpn
+from egovinfra.model.cloud_state import CloudState
 from egovinfra.model.loader import LoadedTopology
 from egovinfra.model.operations import Operations, designed
 from egovinfra.model.problems import ProblemList, TopologyError
 from egovinfra.model.schema import Topology
 
 
-def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
+def compile_plan(topo: Topology, operations: Operations | None = None, cloud: CloudState | None = None) -> Plan:
     """Resolve a validated topology into a Plan; TopologyError lists every problem (unlocated).
 
-    `operations` (which datacenter serves now) defaults to the designed state.
+    `operations` (which datacenter serves now) defaults to the designed state; `cloud` (the
+    hubs' addresses the cloud reported, checked against `topo` by its loader) to none observed.
     """
     problems = ProblemList()
-    addresses = plan_addresses(topo, problems)
+    observed = {name: hub.public_address for name, hub in cloud.datacenters.items()} if cloud else None
+    addresses = plan_addresses(topo, problems, observed)
     directory = compile_directory(topo, problems)
     problems.raise_if_any()
     ops = operations or designed(topo)
@@ -73,9 +76,11 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     return plan
 
 
-def compile_loaded(loaded: LoadedTopology, operations: Operations | None = None) -> Plan:
+def compile_loaded(
+    loaded: LoadedTopology, operations: Operations | None = None, cloud: CloudState | None = None
+) -> Plan:
     """`compile_plan` with every problem located in the topology files."""
     try:
-        return compile_plan(loaded.topology, operations)
+        return compile_plan(loaded.topology, operations, cloud)
     except TopologyError as exc:
         raise loaded.sources.resolve_all(exc) from None

@@ -12,6 +12,7 @@ of other objects, so adding or removing a site renumbers nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 
@@ -66,8 +67,12 @@ class _Pools:
         self.mgmt_dc, self.mgmt_sites = halves(self.mgmt)
 
 
-def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
-    """Derive every address of `topo`, recording exhaustion, overrides out of pool and overlaps."""
+def plan_addresses(topo: Topology, problems: ProblemList, observed: Mapping[str, str] | None = None) -> AddressPlan:
+    """Derive every address of `topo`, recording exhaustion, overrides out of pool and overlaps.
+
+    `observed` maps a datacenter to the public address the cloud gave its hub (the cloud state):
+    the hub's public address where the topology gives none.
+    """
     pools = _Pools(topo, problems)
     a = topo.addressing
     owned: list[tuple[IPv4Network, object]] = []
@@ -81,6 +86,7 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
     datacenters = [_with_router_routes(dc, datacenters, pools) for dc in datacenters]
     for dc in list(datacenters):
         public = _public_address(topo.datacenters[dc.name].public_address, pools, ("datacenters", dc.name), problems)
+        public = public or (observed or {}).get(dc.name)
         datacenters[datacenters.index(dc)] = replace(dc, public_address=public)
     sites: list[Site] = []
     for name, site in sorted(topo.sites.items(), key=lambda kv: kv[1].id):
