@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
@@ -133,7 +134,7 @@ def test_stack_outputs_land_in_the_inventory_and_stale_ones_are_refused(tmp_path
     shutil.copytree(ROOT / "topology" / "cameroon", topology, ignore=shutil.ignore_patterns("state"))
     inventory = tmp_path / "inventory"
     assert _cli("inventory", str(topology), "--out", str(inventory)).returncode == 0
-    outputs = default_preview("primary").outputs
+    outputs = copy.deepcopy(default_preview("primary").outputs)  # cached for other tests: not to be changed
     good = tmp_path / "yde.json"
     good.write_text(json.dumps(outputs))
     result = _cli("stack-outputs", str(good), "--inventory", str(inventory), "--topology", str(topology))
