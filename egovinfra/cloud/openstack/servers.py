@@ -78,55 +78,40 @@ class Servers(pulumi.ComponentResource):
         self.register_outputs({})
 
     def _port(self, host: Host, iface: Interface) -> openstack.networking.Port | None:
-        opts = pulumi.ResourceOptions(parent=self, aliases=_aliases(host, iface.name))
-        name = logical(host.name, iface.name)
         if host.zone is None:
             return None
+        zone_group = self._security.zones[host.zone].id
+        is_hub = host.name == self._dc.hub
+        pairs: list[openstack.networking.PortAllowedAddressPairArgs] = []
+        network: WanNetwork | ManagementNetwork | ZoneNetwork
         if iface.kind == "wan":
-            if self._wan is None or host.name != self._dc.hub:
+            if self._wan is None or not is_hub:
                 return None
             # IKE/NAT-T only: the hub's group, not the zone's (no ssh or services on the WAN).
-            return openstack.networking.Port(
-                name,
-                name=name,
-                network_id=self._wan.network.id,
-                admin_state_up=True,
-                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=self._wan.subnet.id, ip_address=iface.ip)],
-                security_group_ids=[self._security.hub.id],
-                opts=opts,
-            )
-        if iface.kind not in ("zone", "mgmt"):
+            network, groups = self._wan, [self._security.hub.id]
+        elif iface.kind == "mgmt":
+            network, groups = self._mgmt, [zone_group]
+        elif iface.kind == "zone":
+            network, groups = self._zones[host.zone], [zone_group, *([self._security.hub.id] if is_hub else [])]
+            if "bastion" in host.roles and self._security.bastion is not None:
+                groups.append(self._security.bastion.id)
+            # The hub forwards the intranet's traffic: Neutron's anti-spoofing must let it through.
+            pairs = [
+                openstack.networking.PortAllowedAddressPairArgs(ip_address=p)
+                for p in (forwarded_prefixes(self._dc) if is_hub else ())
+            ]
+        else:
             return None
-        zone_group = self._security.zones[host.zone].id
-        if iface.kind == "mgmt":
-            return openstack.networking.Port(
-                name,
-                name=name,
-                network_id=self._mgmt.network.id,
-                admin_state_up=True,
-                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=self._mgmt.subnet.id, ip_address=iface.ip)],
-                security_group_ids=[zone_group],
-                opts=opts,
-            )
-        zone = self._zones[host.zone]
-        is_hub = host.name == self._dc.hub
-        groups = [zone_group, *([self._security.hub.id] if is_hub else [])]
-        if "bastion" in host.roles and self._security.bastion is not None:
-            groups.append(self._security.bastion.id)
-        # The hub forwards the intranet's traffic: Neutron's anti-spoofing must let it through.
-        pairs = [
-            openstack.networking.PortAllowedAddressPairArgs(ip_address=p)
-            for p in (forwarded_prefixes(self._dc) if is_hub else ())
-        ]
+        name = logical(host.name, iface.name)
         return openstack.networking.Port(
             name,
             name=name,
-            network_id=zone.network.id,
+            network_id=network.network.id,
             admin_state_up=True,
-            fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=zone.subnet.id, ip_address=iface.ip)],
+            fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=network.subnet.id, ip_address=iface.ip)],
             security_group_ids=groups,
             allowed_address_pairs=pairs or None,
-            opts=opts,
+            opts=pulumi.ResourceOptions(parent=self, aliases=_aliases(host, iface.name)),
         )
 
     def _server(self, host: Host, settings: CloudSettings) -> Server:
