@@ -16,6 +16,7 @@ from egovinfra.compile.plan import Crypto, Plan, Pools
 from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
 from egovinfra.compile.replication import compile_replications
+from egovinfra.compile.tls import compile_tls
 from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.loader import LoadedTopology
 from egovinfra.model.operations import Operations, designed
@@ -62,7 +63,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     )
     endpoints = compile_endpoints(services, addresses.hosts, problems)
     servers = compile_servers(addresses.hosts, plan.active.name, problems)
-    plan = replace(plan, endpoints=endpoints, servers=servers)
+    plan = replace(plan, endpoints=endpoints, servers=servers, tls=compile_tls(topo.domain, endpoints))
     plan = replace(plan, replications=compile_replications(plan, problems))
     plan = replace(plan, backups=compile_backups(plan, topo.backup, problems))
     problems.raise_if_any()
