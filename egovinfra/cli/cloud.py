@@ -16,8 +16,18 @@ from rich.table import Table
 
 from egovinfra.bounded import FileRefused, read_bounded
 from egovinfra.cli import app
-from egovinfra.cli.topology_cmds import Format, TopologyArg, load_plan
+from egovinfra.cli.topology_cmds import Env, Format, TopologyArg, load_plan, load_state, renderable
+from egovinfra.compile import compile_loaded
 from egovinfra.errors import EgovinfraError
+from egovinfra.model import load_topology
+from egovinfra.model.cloud_state import (
+    CloudState,
+    ObservedHub,
+    check_cloud_state,
+    cloud_state_path,
+    read_cloud_state,
+)
+from egovinfra.model.problems import TopologyError
 from egovinfra.render.pulumi import (
     DEFAULT_ORGANIZATION,
     HEADER,
@@ -26,6 +36,7 @@ from egovinfra.render.pulumi import (
     render_stack_config,
     stack_name,
 )
+from egovinfra.render.yamlout import dump_yaml
 
 # Piped output (CI logs) gets wide rows instead of columns folded to 80 characters.
 out = Console(highlight=False, emoji=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
@@ -104,9 +115,13 @@ def preview(
 def _write_atomic(target: Path, content: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _kept(existing: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -162,6 +177,18 @@ def read_stack_outputs(file: Path) -> Any:
         raise EgovinfraError(f"{file}: the stack outputs are not JSON (nested too deeply)") from None
 
 
+CLOUD_STATE_HEADER = (
+    "Cloud state of this environment: the public address the cloud gave each datacenter's hub.\n"
+    "Written only by `egovinfra stack-outputs` from each datacenter stack's outputs; commit every change.\n"
+    "Every peer of a hub (the other hub, each site gateway) is rendered to dial this address."
+)
+
+
+def write_cloud_state(path: Path, state: CloudState) -> None:
+    """Write `state` to `path` atomically (a reader sees the old file or the new one)."""
+    _write_atomic(path, dump_yaml(state.model_dump(mode="json"), CLOUD_STATE_HEADER))
+
+
 @app.command("stack-outputs")
 def stack_outputs(
     files: Annotated[list[Path], typer.Argument(help="`pulumi stack output --json` of each datacenter stack")],
@@ -169,23 +196,40 @@ def stack_outputs(
         Path, typer.Option("--inventory", help="the inventory folder, e.g. inventories/production")
     ],
     topology: Annotated[Path | None, typer.Option(help="topology folder (default: the embedded one)")] = None,
+    env: Annotated[Env, typer.Option(help="environment the stacks belong to")] = Env.production,
 ) -> None:
-    """Merge stack outputs (instance ids, the VPN's public address) into an Ansible inventory.
+    """Record the hubs' public addresses and merge stack outputs into an Ansible inventory.
 
-    Writes <inventory>/cloud-<datacenter>.yml, an inventory source Ansible reads beside hosts.yml;
-    refuses outputs whose addresses disagree with the Plan.
+    Writes <topology>/state/<env>-cloud.yaml (the address the cloud gave each hub, which every
+    peer then dials: commit it and render again) and <inventory>/cloud-<datacenter>.yml, an
+    inventory source Ansible reads beside hosts.yml. Refuses outputs whose addresses disagree
+    with the Plan or whose hub address contradicts the topology's `public_address`; nothing is
+    written then.
     """
     from egovinfra.cloud.outputs import cloud_inventory
 
-    plan = load_plan(topology)
+    loaded = load_topology(topology)
+    # Compiled without the cloud state: the file being recorded again must not block its own update.
+    plan = renderable(compile_loaded(loaded, load_state(loaded, env.value)))
+    state_file = cloud_state_path(loaded.origin, env.value)
+    if state_file is None:
+        raise EgovinfraError(f"{loaded.origin}: a single-file topology has no folder for state/{env.value}-cloud.yaml")
     if not (inventory_dir / "hosts.yml").exists():
         raise EgovinfraError(f"{inventory_dir}: no hosts.yml; run `egovinfra inventory --out {inventory_dir}` first")
-    for file in files:
-        merged = cloud_inventory(plan, read_stack_outputs(file))
-        header = HEADER.replace("egovinfra stacks", "egovinfra stack-outputs").splitlines()[0] + "\n"
-        body = yaml.safe_dump(merged.data, sort_keys=True, default_flow_style=False)
-        target = inventory_dir / f"cloud-{merged.datacenter}.yml"
+    merged = [cloud_inventory(plan, read_stack_outputs(file)) for file in files]
+    observed = dict(read_cloud_state(state_file, str(state_file)).datacenters)
+    observed.update({m.datacenter: ObservedHub(public_address=m.public_address) for m in merged})
+    state = CloudState(version=1, datacenters=dict(sorted(observed.items())))
+    problems = check_cloud_state(loaded.topology, state)
+    if problems:
+        raise loaded.sources.resolve_all(TopologyError(problems))
+    write_cloud_state(state_file, state)
+    for m in merged:
+        out.print(f"{m.datacenter}: the hub is reached at {m.public_address}")
+    out.print(f"wrote {state_file}: commit it, then render the inventories and configurations again")
+    header = HEADER.replace("egovinfra stacks", "egovinfra stack-outputs").splitlines()[0] + "\n"
+    for m in merged:
+        body = yaml.safe_dump(m.data, sort_keys=True, default_flow_style=False)
+        target = inventory_dir / f"cloud-{m.datacenter}.yml"
         _write_atomic(target, ("---\n" + header + body).encode())
         out.print(f"wrote {target}")
-        for note in merged.notes:
-            out.print(f"note: {note}", style="yellow")

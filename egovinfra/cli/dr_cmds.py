@@ -30,11 +30,12 @@ from egovinfra.cli.converge import (
     lab_access,
     run_playbook,
 )
-from egovinfra.cli.topology_cmds import load_state
+from egovinfra.cli.topology_cmds import load_cloud, load_state
 from egovinfra.compile import Plan, compile_loaded
 from egovinfra.dr import steps
 from egovinfra.dr.state import advance, write_state
 from egovinfra.model import LoadedTopology, load_topology
+from egovinfra.model.cloud_state import CloudState
 from egovinfra.model.operations import Action, Operations, state_path
 from egovinfra.render import write_tree
 from egovinfra.render.hostvars import RenderContext
@@ -75,7 +76,8 @@ class Context:
             raise DrError(f"{self.loaded.origin}: a single-file topology has no folder for state/{environment}.yaml")
         self.state_file = path
         self.ops: Operations = load_state(self.loaded, environment)
-        self.plan: Plan = compile_loaded(self.loaded, self.ops)
+        self.cloud: CloudState = load_cloud(self.loaded, environment)
+        self.plan: Plan = compile_loaded(self.loaded, self.ops, self.cloud)
         self.access = lab_access(name, lab_dir) if environment == "lab" else Access()
         if self.access.netns:
             enter_netns(self.access.netns)
@@ -126,7 +128,7 @@ class Context:
         """Write the next state, then render the inventory from it (both atomic)."""
         self.ops = advance(self.ops, action=action, active=active, fenced=fenced, reason=reason)
         write_state(self.state_file, self.ops)
-        self.plan = compile_loaded(self.loaded, self.ops)
+        self.plan = compile_loaded(self.loaded, self.ops, self.cloud)
         write_tree(
             render_inventory(RenderContext(self.plan, "lab" if self.environment == "lab" else "production"), prefix=""),
             self.inventory,
@@ -178,7 +180,11 @@ def _summary(action: str, timings: dict[str, float]) -> None:
 
 
 def _activate(ctx: Context, timings: dict[str, float]) -> None:
-    _timed("service back: database, names, groupware (dr-activate.yml)", timings, lambda: ctx.run("dr-activate.yml"))
+    _timed(
+        "service back: database, names, directory, groupware (dr-activate.yml)",
+        timings,
+        lambda: ctx.run("dr-activate.yml"),
+    )
     _timed(
         "converge the datacenters' hosts (site.yml)",
         timings,

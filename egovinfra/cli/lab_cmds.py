@@ -266,7 +266,10 @@ def _mail_store(plan: Plan, access: LabAccess) -> tuple[stores.Store, ...]:
 
     def present(datacenter: str, keys: tuple[str, ...]) -> set[str]:
         mail = groupware.only(plan, "mail", datacenter)
-        return {key for key in keys if probe.find(recipient, mail, "INBOX", key) > 0}
+        try:
+            return {key for key in keys if probe.find(recipient, mail, "INBOX", key) > 0}
+        except groupware.GroupwareCheckError as exc:
+            raise LabError(str(exc)) from None  # a mailbox that refuses is read again
 
     def serving(datacenter: str) -> bool:
         _, session = probe.login(sender, groupware.only(plan, "groupware_web", datacenter))

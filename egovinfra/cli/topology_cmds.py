@@ -19,6 +19,7 @@ from egovinfra.cli import app
 from egovinfra.compile import Plan, compile_loaded
 from egovinfra.errors import EgovinfraError
 from egovinfra.model import LoadedTopology, load_topology
+from egovinfra.model.cloud_state import CloudState, cloud_state_path, is_cloud_state, load_cloud_state
 from egovinfra.model.operations import STATE_DIR, Operations, load_operations, state_path
 from egovinfra.model.problems import Problem, TopologyError
 from egovinfra.model.schema import Site, Topology
@@ -51,11 +52,12 @@ class Env(StrEnum):
 
 
 def load_plan(path: Path | None, environment: str = "production") -> Plan:
-    """Load, validate and compile with the operational state of `environment`
-    (``state/<environment>.yaml`` beside the topology), then find what a render would refuse:
-    valid means renderable. Every problem is located and raised together."""
+    """Load, validate and compile with the operational and cloud state of `environment`
+    (``state/<environment>.yaml`` and ``state/<environment>-cloud.yaml`` beside the topology),
+    then find what a render would refuse: valid means renderable. Every problem is located and
+    raised together."""
     loaded = load_topology(path)
-    return renderable(compile_loaded(loaded, load_state(loaded, environment)))
+    return renderable(compile_loaded(loaded, load_state(loaded, environment), load_cloud(loaded, environment)))
 
 
 def renderable(plan: Plan) -> Plan:
@@ -72,6 +74,12 @@ def load_state(loaded: LoadedTopology, environment: str) -> Operations:
     return load_operations(loaded.topology, path, _shown(path) if path else "")
 
 
+def load_cloud(loaded: LoadedTopology, environment: str) -> CloudState:
+    """The hubs' addresses the cloud reported for `environment`: none when no cloud state file exists."""
+    path = cloud_state_path(loaded.origin, environment)
+    return load_cloud_state(loaded.topology, path, _shown(path) if path else "")
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -81,13 +89,16 @@ def _shown(path: Path) -> str:
 
 @app.command()
 def validate(path: TopologyArg = None) -> None:
-    """Check a topology and its operational state files; exit 0 when valid, 2 with every problem on stderr."""
+    """Check a topology and its state files (operational, cloud); exit 0 when valid, 2 with every problem on stderr."""
     loaded = load_topology(path)
     states = sorted((loaded.origin / STATE_DIR).glob("*.yaml")) if loaded.origin.is_dir() else []
     problems: list[Problem] = []
     for state in states:
         try:
-            load_operations(loaded.topology, state, _shown(state))
+            if is_cloud_state(state):
+                load_cloud_state(loaded.topology, state, _shown(state))
+            else:
+                load_operations(loaded.topology, state, _shown(state))
         except TopologyError as exc:
             problems += exc.problems
     if problems:

@@ -81,7 +81,11 @@ def check_security_groups(preview: Preview, plan: Plan, dc: Datacenter) -> list[
 def check_ports(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
     """Every port carries the fixed address the Plan gives that host's interface, and no other."""
     want = {
-        logical(h.name, i.name): i.ip for h in cloud_hosts(plan, dc) for i in h.interfaces if i.kind in ("zone", "mgmt")
+        logical(h.name, i.name): i.ip
+        for h in cloud_hosts(plan, dc)
+        for i in h.interfaces
+        # A strongSwan hub's wan0 is a port on its WAN link; every other WAN side is no port.
+        if i.kind in ("zone", "mgmt") or (i.kind == "wan" and h.name == dc.hub and dc.vpn_backend == "strongswan")
     }
     got = {p.name: tuple(ip.get("ipAddress") for ip in p.inputs.get("fixedIps", [])) for p in preview.of_type(T_PORT)}
     problems = [f"port {name}: no port for this interface of the Plan" for name in sorted(set(want) - set(got))]
@@ -94,13 +98,16 @@ def check_ports(preview: Preview, plan: Plan, dc: Datacenter) -> list[str]:
 
 
 def check_subnets(preview: Preview, dc: Datacenter) -> list[str]:
-    """Zone subnets have the Plan's CIDR and gateway."""
+    """Zone subnets, and a strongSwan hub's WAN link, have the Plan's CIDR and gateway."""
     got = {
         (s.name, s.inputs.get("cidr"), s.inputs.get("gatewayIp"))
         for s in preview.of_type(T_SUBNET)
         if "gatewayIp" in s.inputs
     }
-    return _compare("subnet", got, {(logical(dc.name, z.name), z.cidr, z.gateway) for z in dc.zones})
+    want = {(logical(dc.name, z.name), z.cidr, z.gateway) for z in dc.zones}
+    if dc.vpn_backend == "strongswan":
+        want.add((logical(dc.name, "wan"), dc.wan.cidr, dc.wan.provider_address))
+    return _compare("subnet", got, want)
 
 
 def check_routes(preview: Preview, dc: Datacenter) -> list[str]:

@@ -1,4 +1,6 @@
-"""Stack outputs (what OpenStack really gave) → variables for the Ansible inventory.
+"""Stack outputs (what OpenStack really gave) → variables for the Ansible inventory, and the
+public address of the datacenter's hub (which `egovinfra stack-outputs` records in the cloud
+state file, so that the compiler has every peer dial it).
 
 `pulumi stack output --json` of a datacenter stack is checked against the Plan first: a
 port whose address differs from the Plan means the stack or the inventory is stale, and
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Address
 from typing import Any
 
 from egovinfra.cloud.errors import CloudError
@@ -21,11 +24,11 @@ from egovinfra.compile.plan import Plan
 
 @dataclass(frozen=True)
 class CloudInventory:
-    """An inventory source with the cloud's facts, and notes for the operator."""
+    """An inventory source with the cloud's facts, and the address the cloud gave the hub."""
 
     datacenter: str
     data: dict[str, Any]  # Ansible YAML inventory: all → hosts / children
-    notes: tuple[str, ...]
+    public_address: str  # the hub's floating IP, or the VPNaaS router's gateway address
 
 
 _KINDS: dict[type, str] = {str: "a string", list: "a list", Mapping: "an object"}
@@ -84,22 +87,10 @@ def cloud_inventory(plan: Plan, outputs: Mapping[str, Any]) -> CloudInventory:
         )
     vpn = _get(outputs, "vpn", "")
     public = _get(vpn, "public_address", "vpn.", str)
-    notes = []
-    if public != dc.wan.endpoint_address:
-        notes.append(
-            f"{dc.name}: the intranet reaches this datacenter at {public}, but the Plan (and so "
-            f"every peer's configuration) says {dc.wan.endpoint_address}; set "
-            f"datacenters.{dc.name}.wan_address: {public} in the topology and render again"
-        )
+    try:
+        public = str(IPv4Address(public))
+    except ValueError:
+        raise CloudError(f"stack outputs: vpn.public_address should be an IPv4 address, not {public!r}") from None
     group = f"dc_{dc.name}".replace("-", "_")
-    data = {
-        "all": {
-            "hosts": hosts,
-            "children": {
-                group: {"vars": {"egovinfra_vpn_public_address": public, "egovinfra_vpn_backend": dc.vpn_backend}}
-            },
-            # Every host may need another datacenter's hub address (gateways, the other hub).
-            "vars": {f"egovinfra_hub_public_address_{dc.name}".replace("-", "_"): public},
-        }
-    }
-    return CloudInventory(dc.name, data, tuple(notes))
+    data = {"all": {"hosts": hosts, "children": {group: {"vars": {"egovinfra_vpn_backend": dc.vpn_backend}}}}}
+    return CloudInventory(dc.name, data, public)

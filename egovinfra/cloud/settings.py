@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import yaml
 
 from egovinfra.cloud.errors import CloudError
 
@@ -29,14 +30,13 @@ class CloudSettings:
     external_network: str = "public"
     image: str = "debian-12"
     flavor: str = "m1.medium"
-    key_pair: str = "egovinfra"
+    key_pair: str = ""  # a Nova key pair that already exists ("": none, cloud-init installs operator_keys)
     volume_type: str = "ssd"
     flavors: Mapping[str, str] = field(default_factory=dict)  # host function → flavor
     images: Mapping[str, str] = field(default_factory=dict)  # host function → image
     volume_sizes: Mapping[str, int] = field(default_factory=lambda: dict(DATA_VOLUMES))
     server_group_policy: str = "anti-affinity"
     dns_nameservers: tuple[str, ...] = ()
-    pin_wan_address: bool = False  # ask Neutron for the Plan's WAN address as the hub's floating IP
     operator_keys: tuple[str, ...] = ()  # SSH public keys cloud-init installs on every instance
     operator_cidrs: tuple[str, ...] = ()  # where operators reach the bastion's floating IP from
     address_groups: bool = True  # compress rules with Neutron address groups (the address-group extension)
@@ -45,11 +45,15 @@ class CloudSettings:
 
     @property
     def user_data(self) -> str | None:
-        """cloud-init for every instance: the operators' keys, so the first converge needs no hand step."""
+        """cloud-init for every instance: the operators' keys, so the first converge needs no hand step.
+
+        Ansible logs in as root; cloud-init gives root the same keys only with `disable_root`
+        off (otherwise root's keys answer "log in as debian" and the converge fails).
+        """
         if not self.operator_keys:
             return None
-        keys = "".join(f"  - {key}\n" for key in self.operator_keys)
-        return f"#cloud-config\nssh_authorized_keys:\n{keys}"
+        body = {"disable_root": False, "ssh_authorized_keys": list(self.operator_keys)}
+        return "#cloud-config\n" + yaml.safe_dump(body, sort_keys=True, width=4096)
 
     def flavor_of(self, functions: tuple[str, ...]) -> str:
         """The flavor of a host: the first of its functions with an override, else the default."""
@@ -96,7 +100,6 @@ def settings_from_config(config: pulumi.Config) -> CloudSettings:
         volume_sizes=sizes,
         server_group_policy=policy,
         dns_nameservers=_strings(config.get_object("dnsNameservers"), "dnsNameservers"),
-        pin_wan_address=bool(config.get_bool("pinWanAddress")),
         operator_keys=_strings(config.get_object("operatorKeys"), "operatorKeys"),
         operator_cidrs=_strings(config.get_object("operatorCidrs"), "operatorCidrs"),
         address_groups=config.get_bool("addressGroups") is not False,

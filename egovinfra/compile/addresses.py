@@ -1,122 +1,74 @@
-"""Address arithmetic on integers: the n-th subnet of a pool, the n-th address of a subnet.
+"""Address arithmetic on the stdlib's `ipaddress`: the n-th subnet of a pool, the n-th address
+of a subnet, overlaps among many prefixes.
 
-The Plan needs random access by id for thousands of sites. netaddr parses and validates the
-input (see egovinfra/model/types.py); here prefixes are two integers, which keeps compiling
-5,000 sites to a fraction of a second where building netaddr objects took seconds.
+The Plan needs random access by id for thousands of sites: a subnet is built from its pool's
+first address and an offset, never by walking the pool's subnets.
 """
 
 from __future__ import annotations
 
-import socket
-import struct
-from dataclasses import dataclass
 from functools import cache
-
-from netaddr import IPAddress, IPNetwork
-
-_PACK = struct.Struct("!I")
-
-
-def ip_str(value: int) -> str:
-    """Dotted-quad text of an IPv4 address held as an integer."""
-    return socket.inet_ntoa(_PACK.pack(value))
+from ipaddress import IPv4Address, IPv4Network
 
 
 @cache
-def parse_ip(text: str) -> int:
-    """An IPv4 address (already validated by the schema) as an integer."""
-    return int(IPAddress(text))
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Prefix:
-    """An IPv4 prefix: its first address and its length (ordered by address, then length)."""
-
-    first: int
-    prefixlen: int
-
-    @classmethod
-    def parse(cls, text: str) -> Prefix:
-        """`10.0.0.0/16` (already validated by the schema)."""
-        return _parse_prefix(text)
-
-    @classmethod
-    def containing(cls, addr: int, prefixlen: int) -> Prefix:
-        """The /prefixlen that holds `addr`."""
-        mask = (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF
-        return cls(addr & mask, prefixlen)
-
-    @property
-    def size(self) -> int:
-        """Number of addresses."""
-        return 1 << (32 - self.prefixlen)
-
-    @property
-    def last(self) -> int:
-        """The last address."""
-        return self.first + self.size - 1
-
-    def halves(self) -> tuple[Prefix, Prefix]:
-        """The two halves (a /32 is its own two halves)."""
-        if self.prefixlen >= 32:
-            return self, self
-        return Prefix(self.first, self.prefixlen + 1), Prefix(self.first + self.size // 2, self.prefixlen + 1)
-
-    def __str__(self) -> str:
-        return f"{ip_str(self.first)}/{self.prefixlen}"
+def parse_net(text: str) -> IPv4Network:
+    """`10.0.0.0/16` (already validated by the schema)."""
+    return IPv4Network(text)
 
 
 @cache
-def _parse_prefix(text: str) -> Prefix:
-    net = IPNetwork(text)
-    return Prefix(int(net.first), net.prefixlen)
+def parse_ip(text: str) -> IPv4Address:
+    """An IPv4 address (already validated by the schema)."""
+    return IPv4Address(text)
 
 
-def nth_subnet(pool: Prefix, prefix: int, index: int) -> Prefix | None:
-    """The `index`-th /prefix inside `pool`, or None when the pool is exhausted."""
-    if prefix < pool.prefixlen or index < 0:
-        return None
-    size = 1 << (32 - prefix)
-    first = pool.first + index * size
-    if first + size - 1 > pool.last:
-        return None
-    return Prefix(first, prefix)
+def containing(addr: IPv4Address, prefixlen: int) -> IPv4Network:
+    """The /prefixlen that holds `addr`."""
+    return IPv4Network((addr, prefixlen), strict=False)
 
 
-def subnet_count(pool: Prefix, prefix: int) -> int:
+def halves(net: IPv4Network) -> tuple[IPv4Network, IPv4Network]:
+    """The two halves (a /32 is its own two halves)."""
+    if net.prefixlen >= 32:
+        return net, net
+    low, high = net.subnets(prefixlen_diff=1)
+    return low, high
+
+
+def subnet_count(pool: IPv4Network, prefix: int) -> int:
     """How many /prefix subnets `pool` holds."""
     return 1 << (prefix - pool.prefixlen) if prefix >= pool.prefixlen else 0
 
 
-def nth_address(net: Prefix, index: int) -> int | None:
+def nth_subnet(pool: IPv4Network, prefix: int, index: int) -> IPv4Network | None:
+    """The `index`-th /prefix inside `pool`, or None when the pool is exhausted."""
+    if not 0 <= index < subnet_count(pool, prefix):
+        return None
+    return IPv4Network((int(pool.network_address) + (index << (32 - prefix)), prefix))
+
+
+def nth_address(net: IPv4Network, index: int) -> IPv4Address | None:
     """The `index`-th address of `net`, or None outside it."""
-    value = net.first + index
-    return value if net.first <= value <= net.last else None
+    return net.network_address + index if 0 <= index < net.num_addresses else None
 
 
-def usable(net: Prefix, addr: int) -> bool:
+def usable(net: IPv4Network, addr: IPv4Address) -> bool:
     """Inside `net` and neither its network nor broadcast address (a /31 uses both)."""
-    if not net.first <= addr <= net.last:
+    if addr not in net:
         return False
-    if net.prefixlen >= 31:
-        return True
-    return net.first < addr < net.last
+    return net.prefixlen >= 31 or net.network_address < addr < net.broadcast_address
 
 
-def contains(outer: Prefix, inner: Prefix) -> bool:
-    """`inner` lies entirely inside `outer`."""
-    return outer.first <= inner.first and inner.last <= outer.last
-
-
-def find_overlaps(prefixes: list[tuple[Prefix, object]]) -> list[tuple[object, object]]:
+def find_overlaps(prefixes: list[tuple[IPv4Network, object]]) -> list[tuple[object, object]]:
     """Pairs of owners whose prefixes overlap, by one sort and one scan (n log n)."""
-    ordered = sorted(prefixes, key=lambda p: (p[0].first, -p[0].last))
+    ordered = sorted(prefixes, key=lambda p: (p[0].network_address, p[0].prefixlen))  # the wider first
     found: list[tuple[object, object]] = []
-    reach_last = -1
+    reach_last: IPv4Address | None = None
     reach_owner: object = None
     for net, owner in ordered:
-        if net.first <= reach_last:
+        if reach_last is not None and net.network_address <= reach_last:
             found.append((reach_owner, owner))
-        if net.last > reach_last:
-            reach_last, reach_owner = net.last, owner
+        if reach_last is None or net.broadcast_address > reach_last:
+            reach_last, reach_owner = net.broadcast_address, owner
     return found

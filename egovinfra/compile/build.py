@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netaddr import IPNetwork
-
 from egovinfra.compile.backup import compile_backups
 from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.functions import compile_endpoints, compile_servers
@@ -15,22 +13,26 @@ from egovinfra.compile.monitoring import compile_monitoring
 from egovinfra.compile.plan import Crypto, Plan, Pools
 from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
+from egovinfra.compile.policy.edges import check_term_names
 from egovinfra.compile.replication import compile_replications
 from egovinfra.compile.tls import compile_tls
 from egovinfra.compile.vpn.build import compile_vpn
+from egovinfra.model.cloud_state import CloudState
 from egovinfra.model.loader import LoadedTopology
 from egovinfra.model.operations import Operations, designed
 from egovinfra.model.problems import ProblemList, TopologyError
 from egovinfra.model.schema import Topology
 
 
-def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
+def compile_plan(topo: Topology, operations: Operations | None = None, cloud: CloudState | None = None) -> Plan:
     """Resolve a validated topology into a Plan; TopologyError lists every problem (unlocated).
 
-    `operations` (which datacenter serves now) defaults to the designed state.
+    `operations` (which datacenter serves now) defaults to the designed state; `cloud` (the
+    hubs' addresses the cloud reported, checked against `topo` by its loader) to none observed.
     """
     problems = ProblemList()
-    addresses = plan_addresses(topo, problems)
+    observed = {name: hub.public_address for name, hub in cloud.datacenters.items()} if cloud else None
+    addresses = plan_addresses(topo, problems, observed)
     directory = compile_directory(topo, problems)
     problems.raise_if_any()
     ops = operations or designed(topo)
@@ -47,7 +49,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     plan = Plan(
         name=topo.name,
         domain=topo.domain,
-        pools=Pools(*(str(IPNetwork(p).cidr) for p in (a.datacenters, a.sites, a.wan, a.management))),
+        pools=Pools(a.datacenters, a.sites, a.wan, a.management),  # canonical: the schema wrote them
         datacenters=addresses.datacenters,
         sites=addresses.sites,
         hosts=addresses.hosts,
@@ -68,15 +70,18 @@ def compile_plan(topo: Topology, operations: Operations | None = None) -> Plan:
     plan = replace(plan, backups=compile_backups(plan, topo.backup, problems))
     problems.raise_if_any()
     plan = replace(plan, policy=compile_policy(plan))
+    check_term_names(plan.policy.edges, problems)
     plan = replace(plan, vpn=compile_vpn(plan))
     plan = replace(plan, monitoring=compile_monitoring(topo, plan, problems))
     problems.raise_if_any()
     return plan
 
 
-def compile_loaded(loaded: LoadedTopology, operations: Operations | None = None) -> Plan:
+def compile_loaded(
+    loaded: LoadedTopology, operations: Operations | None = None, cloud: CloudState | None = None
+) -> Plan:
     """`compile_plan` with every problem located in the topology files."""
     try:
-        return compile_plan(loaded.topology, operations)
+        return compile_plan(loaded.topology, operations, cloud)
     except TopologyError as exc:
         raise loaded.sources.resolve_all(exc) from None

@@ -12,16 +12,18 @@ of other objects, so adding or removing a site renumbers nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from ipaddress import IPv4Address, IPv4Network
 
 from egovinfra.compile.addresses import (
-    Prefix,
-    contains,
+    containing,
     find_overlaps,
-    ip_str,
+    halves,
     nth_address,
     nth_subnet,
     parse_ip,
+    parse_net,
     subnet_count,
     usable,
 )
@@ -47,10 +49,10 @@ class AddressPlan:
 class _Pools:
     def __init__(self, topo: Topology, problems: ProblemList) -> None:
         a = topo.addressing
-        self.dc = Prefix.parse(a.datacenters)
-        self.site = Prefix.parse(a.sites)
-        self.wan = Prefix.parse(a.wan)
-        self.mgmt = Prefix.parse(a.management)
+        self.dc = parse_net(a.datacenters)
+        self.site = parse_net(a.sites)
+        self.wan = parse_net(a.wan)
+        self.mgmt = parse_net(a.management)
         named = [(self.dc, "datacenters"), (self.site, "sites"), (self.wan, "wan"), (self.mgmt, "management")]
         for first, second in find_overlaps([(n, k) for n, k in named]):
             problems.add(
@@ -62,14 +64,18 @@ class _Pools:
                 f"management pool {self.mgmt} is too small to mirror the datacenter pool {self.dc}",
                 f"use a management pool of /{self.dc.prefixlen - 1} or larger",
             )
-        self.mgmt_dc, self.mgmt_sites = self.mgmt.halves()
+        self.mgmt_dc, self.mgmt_sites = halves(self.mgmt)
 
 
-def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
-    """Derive every address of `topo`, recording exhaustion, overrides out of pool and overlaps."""
+def plan_addresses(topo: Topology, problems: ProblemList, observed: Mapping[str, str] | None = None) -> AddressPlan:
+    """Derive every address of `topo`, recording exhaustion, overrides out of pool and overlaps.
+
+    `observed` maps a datacenter to the public address the cloud gave its hub (the cloud state):
+    the hub's public address where the topology gives none.
+    """
     pools = _Pools(topo, problems)
     a = topo.addressing
-    owned: list[tuple[Prefix, object]] = []
+    owned: list[tuple[IPv4Network, object]] = []
     datacenters: list[Datacenter] = []
     hosts: list[Host] = []
     for name, _ in sorted(topo.datacenters.items(), key=lambda kv: kv[1].id):
@@ -80,6 +86,7 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
     datacenters = [_with_router_routes(dc, datacenters, pools) for dc in datacenters]
     for dc in list(datacenters):
         public = _public_address(topo.datacenters[dc.name].public_address, pools, ("datacenters", dc.name), problems)
+        public = public or (observed or {}).get(dc.name)
         datacenters[datacenters.index(dc)] = replace(dc, public_address=public)
     sites: list[Site] = []
     for name, site in sorted(topo.sites.items(), key=lambda kv: kv[1].id):
@@ -98,7 +105,7 @@ def plan_addresses(topo: Topology, problems: ProblemList) -> AddressPlan:
         if lan is None or wan is None:
             continue
         owned.append((lan, (*path, "lan" if site.lan else "id")))
-        owned.append((Prefix.parse(wan.cidr), (*path, "wan_address" if site.wan_address else "id")))
+        owned.append((parse_net(wan.cidr), (*path, "wan_address" if site.wan_address else "id")))
         built_site = _site(topo, name, lan, wan, pools, problems)
         if built_site is not None:
             public = _public_address(site.public_address, pools, path, problems)
@@ -122,14 +129,14 @@ def _public_address(value: str | None, pools: _Pools, path: YamlPath, problems: 
         return None
     addr = parse_ip(value)
     for pool, what in ((pools.wan, "WAN"), (pools.dc, "datacenter"), (pools.site, "site"), (pools.mgmt, "management")):
-        if contains(pool, Prefix(addr, 32)):
+        if addr in pool:
             problems.add(
                 (*path, "public_address"),
-                f"{ip_str(addr)} is inside the {what} pool {pool}",
+                f"{addr} is inside the {what} pool {pool}",
                 "an address of the WAN pool is a wan_address; public_address is the one outside it",
             )
             return None
-    return ip_str(addr)
+    return str(addr)
 
 
 def _with_ike_sources(dc: Datacenter, every: list[Datacenter], sites: list[Site], pools: _Pools) -> Datacenter:
@@ -146,18 +153,18 @@ def _with_ike_sources(dc: Datacenter, every: list[Datacenter], sites: list[Site]
 
 def _derive(
     override: str | None,
-    pool: Prefix,
+    pool: IPv4Network,
     prefix: int,
     index: int,
     override_path: YamlPath,
     id_path: YamlPath,
     what: str,
     problems: ProblemList,
-) -> Prefix | None:
+) -> IPv4Network | None:
     """An override checked against its pool, or the index-th subnet of the pool."""
     if override is not None:
-        net = Prefix.parse(override)
-        if not contains(pool, net):
+        net = parse_net(override)
+        if not net.subnet_of(pool):
             problems.add(override_path, f"{net} is outside the {what} pool {pool}")
             return None
         return net
@@ -173,7 +180,7 @@ def _derive(
 
 
 def _wan_link(
-    pool: Prefix,
+    pool: IPv4Network,
     prefix: int,
     index: int,
     override: str | None,
@@ -184,10 +191,10 @@ def _wan_link(
 ) -> WanLink | None:
     if override is not None:
         addr = parse_ip(override)
-        if not contains(pool, Prefix(addr, 32)):
-            problems.add((*path, "wan_address"), f"{ip_str(addr)} is outside the WAN pool {pool}")
+        if addr not in pool:
+            problems.add((*path, "wan_address"), f"{addr} is outside the WAN pool {pool}")
             return None
-        net = Prefix.containing(addr, prefix)
+        net = containing(addr, prefix)
     else:
         link = nth_subnet(pool, prefix, index)
         if link is None:
@@ -196,29 +203,29 @@ def _wan_link(
             )
             return None
         net = link
-        addr = net.first + (1 if prefix >= 31 else 2)
+        addr = net.network_address + (1 if prefix >= 31 else 2)
     provider_index = 0 if prefix >= 31 else 1
     provider = nth_address(net, provider_index)
     if provider == addr:
         provider = nth_address(net, provider_index + 1)
     if not usable(net, addr) or provider is None:
-        problems.add((*path, "wan_address"), f"{ip_str(addr)} is not a usable address of {net}")
+        problems.add((*path, "wan_address"), f"{addr} is not a usable address of {net}")
         return None
-    return WanLink(name, str(net), ip_str(provider), ip_str(addr), host)
+    return WanLink(name, str(net), str(provider), str(addr), host)
 
 
 def _host_address(
-    zone_net: Prefix, host_id: int, override: str | None, path: YamlPath, problems: ProblemList
-) -> int | None:
+    zone_net: IPv4Network, host_id: int, override: str | None, path: YamlPath, problems: ProblemList
+) -> IPv4Address | None:
     if override is not None:
         addr = parse_ip(override)
-        if not contains(zone_net, Prefix(addr, 32)):
-            problems.add((*path, "address"), f"{ip_str(addr)} is outside the host's zone {zone_net}")
+        if addr not in zone_net:
+            problems.add((*path, "address"), f"{addr} is outside the host's zone {zone_net}")
             return None
-        if not usable(zone_net, addr) or addr == zone_net.first + 1:
+        if not usable(zone_net, addr) or addr == zone_net.network_address + 1:
             problems.add(
                 (*path, "address"),
-                f"{ip_str(addr)} is reserved in {zone_net}",
+                f"{addr} is reserved in {zone_net}",
                 "the first address is the zone gateway; network and broadcast are not hosts",
             )
             return None
@@ -228,27 +235,27 @@ def _host_address(
         problems.add(
             (*path, "id"),
             f"host id {host_id} does not fit in zone {zone_net}",
-            f"ids run from 2 to {zone_net.size - 2}",
+            f"ids run from 2 to {zone_net.num_addresses - 2}",
         )
         return None
     return derived
 
 
-def _mgmt_for_dc(pools: _Pools, addr: int, path: YamlPath, problems: ProblemList) -> str | None:
-    offset = addr - pools.dc.first
+def _mgmt_for_dc(pools: _Pools, addr: IPv4Address, path: YamlPath, problems: ProblemList) -> str | None:
+    offset = int(addr) - int(pools.dc.network_address)
     mgmt = nth_address(pools.mgmt_dc, offset)
     if offset < 0 or mgmt is None:
         problems.add(
             path,
-            f"no management address mirrors {ip_str(addr)}",
+            f"no management address mirrors {addr}",
             "overridden addresses must stay in the datacenter pool",
         )
         return None
-    return ip_str(mgmt)
+    return str(mgmt)
 
 
 def _datacenter(
-    topo: Topology, name: str, pools: _Pools, problems: ProblemList, owned: list[tuple[Prefix, object]]
+    topo: Topology, name: str, pools: _Pools, problems: ProblemList, owned: list[tuple[IPv4Network, object]]
 ) -> tuple[Datacenter, list[Host]] | None:
     dc = topo.datacenters[name]
     a = topo.addressing
@@ -267,9 +274,9 @@ def _datacenter(
     if supernet is None or wan is None:
         return None
     owned.append((supernet, (*path, "prefix" if dc.prefix else "id")))
-    owned.append((Prefix.parse(wan.cidr), (*path, "wan_address" if dc.wan_address else "id")))
-    zones: dict[str, tuple[Zone, Prefix]] = {}
-    zone_owned: list[tuple[Prefix, object]] = []
+    owned.append((parse_net(wan.cidr), (*path, "wan_address" if dc.wan_address else "id")))
+    zones: dict[str, tuple[Zone, IPv4Network]] = {}
+    zone_owned: list[tuple[IPv4Network, object]] = []
     for zone_name, zone in sorted(dc.zones.items(), key=lambda kv: kv[1].index):
         zpath: YamlPath = (*path, "zones", zone_name)
         net = _derive(
@@ -285,14 +292,14 @@ def _datacenter(
         if net is None:
             continue
         zone_owned.append((net, (*zpath, "prefix" if zone.prefix else "index")))
-        gateway = ip_str(net.first + 1)
+        gateway = str(net.network_address + 1)
         zones[zone_name] = (Zone(zone_name, name, zone.index, str(net), gateway, zone.description), net)
     for first, second in find_overlaps(zone_owned):
         assert isinstance(first, tuple) and isinstance(second, tuple)
         problems.add(second, f"zone overlaps {'.'.join(map(str, first))}")
     hosts: list[Host] = []
     hub_inside = ""
-    seen: dict[int, str] = {}
+    seen: dict[IPv4Address, str] = {}
     for host_name, host in sorted(dc.hosts.items()):
         hpath: YamlPath = (*path, "hosts", host_name)
         if host.zone not in zones:
@@ -302,7 +309,7 @@ def _datacenter(
         if addr is None:
             continue
         if addr in seen:
-            problems.add((*hpath, "address"), f"address {ip_str(addr)} is already used by '{seen[addr]}'")
+            problems.add((*hpath, "address"), f"address {addr} is already used by '{seen[addr]}'")
             continue
         seen[addr] = host_name
         mgmt = _mgmt_for_dc(pools, addr, hpath, problems)
@@ -312,7 +319,7 @@ def _datacenter(
         zone_if = Interface(
             "eth0",
             "zone",
-            f"{ip_str(addr)}/{net.prefixlen}",
+            f"{addr}/{net.prefixlen}",
             str(net),
             f"{name}-{host_zone.name}",
             None if is_hub else host_zone.gateway,
@@ -320,13 +327,13 @@ def _datacenter(
         interfaces = [zone_if, _mgmt_interface(mgmt, pools)]
         routes: tuple[Route, ...] = ()
         if is_hub:
-            hub_inside = ip_str(addr)
+            hub_inside = str(addr)
             interfaces.insert(
                 1,
                 Interface(
                     "wan0",
                     "wan",
-                    f"{wan.endpoint_address}/{Prefix.parse(wan.cidr).prefixlen}",
+                    f"{wan.endpoint_address}/{parse_net(wan.cidr).prefixlen}",
                     wan.cidr,
                     wan.name,
                     wan.provider_address,
@@ -342,7 +349,7 @@ def _datacenter(
                 scope=name,
                 roles=host.roles,
                 zone=host.zone,
-                address=ip_str(addr),
+                address=str(addr),
                 mgmt_address=mgmt,
                 interfaces=tuple(interfaces),
                 routes=routes,
@@ -382,7 +389,7 @@ def _mgmt_interface(mgmt: str, pools: _Pools) -> Interface:
 
 
 def _site(
-    topo: Topology, name: str, lan: Prefix, wan: WanLink, pools: _Pools, problems: ProblemList
+    topo: Topology, name: str, lan: IPv4Network, wan: WanLink, pools: _Pools, problems: ProblemList
 ) -> tuple[Site, list[Host]] | None:
     site = topo.sites[name]
     path: YamlPath = ("sites", name)
@@ -394,11 +401,11 @@ def _site(
             f"enlarge addressing.management: each site id takes {MGMT_PER_SITE} addresses",
         )
         return None
-    if WORKSTATION_BASE + site.workstations >= lan.size - 1:
+    if WORKSTATION_BASE + site.workstations >= lan.num_addresses - 1:
         problems.add((*path, "workstations"), f"{site.workstations} workstations do not fit in {lan}")
         return None
-    gw_lan = ip_str(lan.first + 1)
-    wan_prefix = Prefix.parse(wan.cidr).prefixlen
+    gw_lan = str(lan.network_address + 1)
+    wan_prefix = parse_net(wan.cidr).prefixlen
     managed = site.edge == "linux"
     gateway = Host(
         name=f"{name}-gw",
@@ -409,19 +416,19 @@ def _site(
         roles=("site_gateway",),
         zone=None,
         address=gw_lan,
-        mgmt_address=ip_str(mgmt_block.first + 1),
+        mgmt_address=str(mgmt_block.network_address + 1),
         interfaces=(
             Interface("lan0", "lan", f"{gw_lan}/{lan.prefixlen}", str(lan), f"{name}-lan"),
             Interface("wan0", "wan", f"{wan.endpoint_address}/{wan_prefix}", wan.cidr, wan.name, wan.provider_address),
-            _mgmt_interface(ip_str(mgmt_block.first + 1), pools),
+            _mgmt_interface(str(mgmt_block.network_address + 1), pools),
         ),
         managed=managed,
         description=site.title,
     )
     hosts = [gateway]
     for k in range(1, site.workstations + 1):
-        addr = ip_str(lan.first + WORKSTATION_BASE + k)
-        mgmt = ip_str(mgmt_block.first + 1 + k)
+        addr = str(lan.network_address + WORKSTATION_BASE + k)
+        mgmt = str(mgmt_block.network_address + 1 + k)
         hosts.append(
             Host(
                 name=f"{name}-ws{k}",

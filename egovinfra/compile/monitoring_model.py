@@ -55,6 +55,12 @@ class Monitoring:
     jobs: tuple[ScrapeJob, ...] = ()
     probes: tuple[ProbeJob, ...] = ()
     ports: tuple[tuple[str, int], ...] = ()  # named ports of the monitoring and log daemons
+    # The blackbox exporter answers its own host's Prometheus only: on loopback, reached by no
+    # flow, so no service of the topology names it (its Debian default port).
+    blackbox_listen: str = "127.0.0.1:9115"
+    # BIND's statistics channel, read by the BIND exporter beside it: loopback too (the port
+    # the exporter's Debian default reads).
+    bind_statistics_listen: tuple[str, int] = ("127.0.0.1", 8053)
     scrape_interval: int = 15
     retention_days: int = 30
     standby_lag_bytes: int = 64 << 20

@@ -111,7 +111,7 @@ class Datacenter:
     wan: WanLink
     vpn_backend: Literal["strongswan", "vpnaas"]
     router_routes: tuple[Route, ...]  # what the zone router sends to the hub
-    public_address: str | None = None  # the hub on the public WAN; None: the cloud assigns a floating IP
+    public_address: str | None = None  # the hub on the public WAN (topology, else cloud state); None: not known
     cloud: str = ""  # clouds.yaml entry of the OpenStack cloud that hosts it
     region: str = "RegionOne"
     ike_sources: tuple[str, ...] = ()  # prefixes the sites' and other hubs' IKE may come from (Plan-known)

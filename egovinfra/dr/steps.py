@@ -87,8 +87,9 @@ def failover(plan: Plan, target: Datacenter, reach: Reach, *, force: bool, reaso
         "(state file), render the inventory from it",
         f"promote the database {_one(plan, target, 'database')}; it commits alone until {source.name} returns",
         f"point the service names at {target.name} on every DNS server that answers",
+        f"make {_one(plan, target, 'directory')} the directory provider",
         f"start the groupware on {_one(plan, target, 'groupware_app')}",
-        f"converge {target.name}'s hosts: directory provider, file and mail pushes, the fence's record",
+        f"converge {target.name}'s hosts: people in the directory, file and mail pushes, the fence's record",
         f"{source.name} stays fenced: when it returns its hosts see generation {plan.generation + 1} at "
         f"{target.name}'s DNS and serve nothing until `egovinfra dr failback`",
     )

@@ -180,6 +180,19 @@ def _until(check: Callable[[], bool], timeout: float, step: float = 1.0) -> floa
     return time.monotonic() - start
 
 
+def _read_again(read: Callable[[], list[str]], timeout: float) -> set[str]:
+    """`read()`, again while the host refuses (the operator's converge may still restart it)."""
+    result: list[str] = []
+
+    def once() -> bool:
+        result[:] = read()
+        return True
+
+    if _until(once, timeout, step=2.0) is None:
+        raise LabError(f"no answer for {timeout:.0f} s")
+    return set(result)
+
+
 def store_drill(store: Store, primary: str, secondary: str, *, count: int = 3, timeout: float = 300.0) -> ServiceDrill:
     """A replicated store's part of the failover drill: items written through `primary` before
     the loss (missing at `secondary` after it: the RPO), the time until `secondary` takes writes
@@ -193,7 +206,7 @@ def store_drill(store: Store, primary: str, secondary: str, *, count: int = 3, t
         waited = _until(lambda: store.serving(secondary), timeout)
         rto = None if waited is None else round(time.time() - lost_at, 1)
         before = written[-1]
-        missing = set(store.missing(secondary, before))
+        missing = _read_again(lambda: store.missing(secondary, before), timeout)
         earliest = min((t for k, t in zip(before.keys, before.at, strict=True) if k in missing), default=lost_at)
         return ServiceOutcome(
             rto_seconds=rto,

@@ -107,7 +107,24 @@ def _message(err: ErrorDetails, root: type[BaseModel], path: YamlPath) -> tuple[
         return f"got {err['input']!r}, expected {expected}", ""
     if kind == "value_error":
         return str(err["msg"]).removeprefix("Value error, "), ""
+    if kind in _BOUNDS:
+        return str(err["msg"]), _range_hint(root, path)
     return str(err["msg"]), ""
+
+
+_BOUNDS = ("less_than_equal", "greater_than_equal", "less_than", "greater_than")
+
+
+def _range_hint(root: type[BaseModel], path: YamlPath) -> str:
+    """`from 16 to 27: <the field's description>` for a number out of its field's bounds."""
+    model = _model_at(root, path[:-1])
+    field = next((f for n, f in model.model_fields.items() if (f.alias or n) == path[-1]), None) if model else None
+    if field is None:
+        return ""
+    low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)  # pydantic's Field(ge=, le=)
+    high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    span = f"from {low} to {high}" if low is not None and high is not None else ""
+    return ": ".join(part for part in (span, field.description or "") if part)
 
 
 def problems_from_validation(error: ValidationError, root: type[BaseModel], data: Any) -> tuple[list[Problem], int]:

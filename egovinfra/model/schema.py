@@ -168,10 +168,11 @@ class Datacenter(Model):
     public_address: Address | None = Field(
         None, description="the hub's address on the public WAN, outside the WAN pool (default: a floating IP)"
     )
+    # Both end up in the stack file, where the provider refuses an empty value.
     cloud: str | None = Field(
-        None, description="clouds.yaml entry of the OpenStack cloud (default: the datacenter's name)"
+        None, pattern=r"^\S+$", description="clouds.yaml entry of the OpenStack cloud (default: the datacenter's name)"
     )
-    region: str = Field("RegionOne", description="OpenStack region of the datacenter")
+    region: str = Field("RegionOne", pattern=r"^\S+$", description="OpenStack region of the datacenter")
     vpn_backend: Literal["strongswan", "vpnaas"] = "strongswan"
     zones: dict[DnsLabel, Zone] = Field(min_length=1)
     hosts: dict[DnsLabel, Host] = Field(min_length=1)

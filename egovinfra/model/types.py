@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network
 from typing import Annotated
 
-from netaddr import AddrFormatError, IPAddress, IPNetwork
 from pydantic import AfterValidator, Field
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -28,24 +28,24 @@ def _domain(value: str) -> str:
 
 def _cidr(value: str) -> str:
     try:
-        net = IPNetwork(value, flags=0)
-    except (AddrFormatError, ValueError, TypeError):
+        net = ip_network(value, strict=False)
+    except ValueError:
         raise ValueError(f"{value!r} is not an IP prefix such as 10.0.0.0/16") from None
     if "/" not in value:
         raise ValueError(f"{value!r} has no prefix length")
-    if net.ip != net.network:
-        raise ValueError(f"{value!r} has host bits set; did you mean {net.cidr}?")
-    if net.version != 4:
+    if net.network_address != ip_address(value.split("/", 1)[0]):
+        raise ValueError(f"{value!r} has host bits set; did you mean {net}?")
+    if not isinstance(net, IPv4Network):
         raise ValueError(f"{value!r}: only IPv4 pools are supported")
-    return str(net.cidr)
+    return str(net)
 
 
 def _address(value: str) -> str:
     try:
-        addr = IPAddress(value)
-    except (AddrFormatError, ValueError, TypeError):
+        addr = ip_address(value)
+    except ValueError:
         raise ValueError(f"{value!r} is not an IPv4 address") from None
-    if addr.version != 4:
+    if not isinstance(addr, IPv4Address):
         raise ValueError(f"{value!r}: only IPv4 addresses are supported")
     return str(addr)
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from egovinfra.compile.plan import Plan
+from egovinfra.compile.plan import Host, Plan
 from egovinfra.render.configs import render_configs
 from egovinfra.render.hostvars import Environment, RenderContext
 from egovinfra.render.inventory import host_vars_file, inventory_index
-from egovinfra.render.parallel import map_chunks
 from egovinfra.render.tree import Changes, Output, RenderError, Tree, read_tree, write_tree
 from egovinfra.render.vpn_peers import render_vendor_peers
 
@@ -18,45 +15,32 @@ def _shared_files(ctx: RenderContext) -> Tree:
     return {**inventory_index(ctx), **render_vendor_peers(ctx.plan)}
 
 
-def _hosts(ctx: RenderContext) -> Callable[[range], Tree]:
-    """A job rendering a range of the Plan's hosts: host_vars and configs/<host>/.
-
-    Datacenter hosts come first: their files grow with the number of sites (a hub's
-    tunnels, the DNS zone), so a worker that started them last would finish long after
-    the other, which had only uniform gateways left.
-    """
-    hosts = sorted(ctx.plan.hosts, key=lambda host: host.kind != "datacenter")
-
-    def job(chunk: range) -> Tree:
-        tree: Tree = {}
-        for index in chunk:
-            tree.update(host_vars_file(ctx, hosts[index]))
-            tree.update(render_configs(ctx, hosts[index]))
-        return tree
-
-    return job
+def _host_files(ctx: RenderContext, host: Host) -> Tree:
+    """A host's own files: host_vars and configs/<host>/."""
+    return {**host_vars_file(ctx, host), **render_configs(ctx, host)}
 
 
 def render_all(plan: Plan, env: Environment = "production") -> Tree:
     """The whole rendered deployment: inventory/ and configs/<host>/."""
     ctx = RenderContext(plan, env)
     tree = _shared_files(ctx)
-    for part in map_chunks(_hosts(ctx), len(plan.hosts)):
-        tree.update(part)
+    for host in plan.hosts:
+        tree.update(_host_files(ctx, host))
     return tree
 
 
 def render_changes(plan: Plan, output: Output, env: Environment = "production") -> Changes:
     """The whole rendered deployment, held against the folder it is for (see `Output.take`).
 
-    Each worker stages or compares its own hosts' files, so neither a new folder's contents
-    nor an existing one's unchanged files (nearly all of a re-render) cross between processes.
+    In the caller's process: at 1,000 sites the rendering itself is about half a second of CPU,
+    of which forked workers could run at most half on a second core, at a third more CPU time
+    and with the hazards of forking from library code (figures in benchmarks/README.md).
     """
     ctx = RenderContext(plan, env)
-    render_hosts = _hosts(ctx)
     changes = output.take(_shared_files(ctx))
-    for part in map_chunks(lambda chunk: output.take(render_hosts(chunk)), len(plan.hosts)):
-        changes.merge(part)
+    # Host by host: only changed files stay in memory, never the whole tree.
+    for host in plan.hosts:
+        changes.merge(output.take(_host_files(ctx, host)))
     return changes
 
 

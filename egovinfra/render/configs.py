@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError, meta
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.defaults import DEFAULT_NAMESPACE
 
 from egovinfra.compile.plan import Host
@@ -107,61 +107,6 @@ def render_template(role: str, template: str, variables: dict[str, Any]) -> str:
     return _render(role, template, {**DEFAULT_NAMESPACE, **variables})
 
 
-@cache
-def template_inputs(role: str, template: str) -> tuple[str, ...] | None:
-    """The variables `template` reads (those it neither sets nor loops over), with those of
-    the templates it includes, imports or extends; None when it names one by an expression."""
-    environment = _environment(role)
-    source, _, _ = environment.loader.get_source(environment, template)  # type: ignore[union-attr]
-    parsed = environment.parse(source)
-    found = set(meta.find_undeclared_variables(parsed))
-    for referenced in meta.find_referenced_templates(parsed):
-        inner = None if referenced is None else template_inputs(role, referenced)
-        if inner is None:
-            return None  # which template is read depends on the data: no cheap key
-        found.update(inner)
-    return tuple(sorted(found))
-
-
-# A scalar, or a short list of scalars: cheap to compare, and often the same on every host.
-_SCALARS = (str, int, float, bool, type(None))
-_SHORT = 16
-_ABSENT = object()
-
-
-def _input_key(role: str, template: str, scope: dict[str, Any]) -> tuple[Any, ...] | None:
-    """What `template`'s output depends on in `scope`, or None when that is not cheap to tell."""
-    inputs = template_inputs(role, template)
-    if inputs is None:
-        return None
-    key: list[Any] = [role, template]
-    for name in inputs:
-        value = scope.get(name, _ABSENT)
-        kind = type(value)
-        if kind in _SCALARS or value is _ABSENT:
-            key.append((kind, value))  # the type too: True and 1 render differently
-        elif (kind is list or kind is tuple) and len(value) <= _SHORT and all(type(v) in _SCALARS for v in value):
-            key.append((kind, tuple((type(v), v) for v in value)))
-        else:
-            return None
-    return tuple(key)
-
-
-# Output of templates whose inputs are all scalars (journald, chrony, sshd, ... on a
-# thousand gateways): rendered once per distinct set of values, not once per host.
-_OUTPUTS: dict[tuple[Any, ...], str] = {}
-
-
-def _render_once(role: str, template: str, scope: dict[str, Any]) -> str:
-    key = _input_key(role, template, scope)
-    if key is None:
-        return _render(role, template, scope)
-    found = _OUTPUTS.get(key)
-    if found is None:
-        found = _OUTPUTS[key] = _render(role, template, scope)
-    return found
-
-
 def _render(role: str, template: str, scope: dict[str, Any]) -> str:
     # The scope (globals and a host's variables) is built once per host and shared by all its
     # templates, like Ansible's templar does: copying ~60 variables for each of a host's
@@ -180,5 +125,5 @@ def render_configs(ctx: RenderContext, host: Host) -> Tree:
     for role in ansible_roles(host, ctx.plan):
         for template in role_templates(role):
             target = template.removesuffix(".j2")
-            tree[f"configs/{host.name}/{target}"] = _render_once(role, template, scope).encode()
+            tree[f"configs/{host.name}/{target}"] = _render(role, template, scope).encode()
     return tree

@@ -52,10 +52,8 @@ class Output:
     """The folder a render writes into: opened before rendering, committed once all of it rendered.
 
     A new folder is built in a hidden staging folder beside it and renamed into place when
-    complete, so it appears whole; the workers that render its hosts write their files there
-    themselves, in parallel (creating inodes is the dear part of a first render). A folder
-    that an earlier render wrote is held file by file against the render, again by the
-    workers, and updated in place at the commit: a changed file is replaced atomically
+    complete, so it appears whole. A folder that an earlier render wrote is held file by file
+    against the render, and updated in place at the commit: a changed file is replaced atomically
     (temporary file, then rename), an unchanged one is left alone (it keeps its modification
     time, so rsync, make and reviewers see only real changes), files the new render lacks are
     removed. While an update runs, the folder's marker says it is incomplete; `read_tree`
@@ -106,11 +104,7 @@ class Output:
                     folder.rmdir()
 
     def take(self, tree: Tree) -> Changes:
-        """Hold part of a render against the folder: stage it (new folder) or compare it.
-
-        Runs in the rendering workers, so neither the writing of a new folder nor the
-        unchanged files of an existing one pass between processes.
-        """
+        """Hold a render against the folder: stage it (new folder) or compare it."""
         if self._staging is not None:
             made: set[str] = set()
             for rel, content in tree.items():

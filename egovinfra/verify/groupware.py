@@ -268,12 +268,43 @@ def take_over(probe: Probe, sent: Sent, lost_at: float, datacenter: str, timeout
 
     waited = wait_for(ready, timeout, every=2.0)
     rto = None if waited is None else time.time() - lost_at
-    lost = [i for i, t in enumerate(sent.tokens) if probe.find(sent.recipient, mail, "INBOX", t) == 0]
+    found, refused = _count_in_inbox(probe, sent, mail, timeout=READ_AGAIN_SECONDS)
+    lost = [i for i, t in enumerate(sent.tokens) if found[t] == 0]
     earliest = min((sent.sent_at[i] for i in lost if i < len(sent.sent_at)), default=lost_at)
     detail = (
         f"login at {web.name} and mail found" if waited is not None else f"no login at {web.name} in {timeout:.0f} s"
     )
+    if refused:
+        # The operator's converge still runs after the service is back, and may restart what
+        # the mailbox depends on: a real interruption, reported rather than hidden.
+        detail += f"; the recipient's mailbox refused {refused} reading(s) after that"
     return TakeOver(rto, len(sent.tokens), len(lost), round(max(lost_at - earliest, 0.0), 2), status[0], detail)
+
+
+READ_AGAIN_SECONDS = 120.0
+
+
+def _count_in_inbox(probe: Probe, sent: Sent, mail: Host, timeout: float) -> tuple[dict[str, int], int]:
+    """How many copies of each token the recipient has at `mail`, reading again while the
+    mailbox refuses (a restart under way), and how many readings it refused."""
+    found: dict[str, int] = {}
+    refused = [0]
+
+    def read_all() -> bool:
+        for token in sent.tokens:
+            if token not in found:
+                try:
+                    found[token] = probe.find(sent.recipient, mail, "INBOX", token)
+                except GroupwareCheckError:
+                    refused[0] += 1
+                    raise
+        return True
+
+    if wait_for(read_all, timeout, every=2.0) is None:
+        raise GroupwareCheckError(
+            f"{sent.recipient.uid}'s mailbox at {mail.name} refused every reading for {timeout:.0f} s"
+        )
+    return found, refused[0]
 
 
 def drill_sites(plan: Plan) -> tuple[str, str]:

@@ -7,8 +7,7 @@ for one new connection, so tests can hold the rules against the intent's matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
-from netaddr import IPAddress, IPNetwork
+from ipaddress import IPv4Address, IPv4Network
 
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.compile.policy.model import NftRule, Ruleset
@@ -31,14 +30,14 @@ class Packet:
     ipsec_out: bool = False
 
 
-def prefixes(ruleset: Ruleset, literal: tuple[str, ...], named: str) -> list[IPNetwork] | None:
+def prefixes(ruleset: Ruleset, literal: tuple[str, ...], named: str) -> list[IPv4Network] | None:
     """The prefixes a match names, or None when the rule does not match on them."""
     items = ruleset.set_elements(named) if named else literal
-    return [IPNetwork(p) for p in items] if items else None
+    return [IPv4Network(p) for p in items] if items else None
 
 
-def _inside(address: str, nets: list[IPNetwork] | None) -> bool:
-    return nets is None or any(IPAddress(address) in n for n in nets)
+def _inside(address: str, nets: list[IPv4Network] | None) -> bool:
+    return nets is None or any(IPv4Address(address) in n for n in nets)
 
 
 def matches(ruleset: Ruleset, rule: NftRule, pkt: Packet) -> bool:
@@ -81,15 +80,15 @@ def passes(ruleset: Ruleset, hook: str, pkt: Packet) -> bool:
 
 def _source_address(plan: Plan, row: Expectation) -> str:
     if row.source_kind == "management":
-        return str(IPAddress(int(IPNetwork(plan.pools.management).first) + 1))
+        return str(IPv4Network(plan.pools.management).network_address + 1)
     if row.probe:
         return plan.host(row.probe).address
-    net = IPNetwork(
+    net = IPv4Network(
         next(s.lan for s in plan.sites if s.name == row.source)
         if row.source_kind == "site"
         else _zone_cidr(plan, row.source)
     )
-    return str(IPAddress(int(net.first) + 100))
+    return str(net.network_address + 100)
 
 
 def _zone_cidr(plan: Plan, key: str) -> str:

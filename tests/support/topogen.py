@@ -22,6 +22,7 @@ POOLS = {
 }
 POOL_PREFIX = 10
 WAN_RESERVED = 64
+EDGES = ("linux", "linux", "juniper-srx", "cisco-asa", "paloalto", "fortinet")
 ALL_ROLES = ("groupware_web", "groupware_app", "mail", "database", "directory", "dns", "filestore", "bastion")
 
 
@@ -124,6 +125,10 @@ def deployments(draw: st.DrawFn) -> dict[str, Any]:
     if services and draw(st.integers(0, 4)):  # now and then the datacenters may not talk
         flows["datacenters"] = {"from": {"zones": zones}, "to": sorted(services)}
     if services and raw["sites"] and draw(st.booleans()):
-        flows["sites"] = {"from": {"sites": "all"}, "to": [draw(st.sampled_from(sorted(services)))]}
+        # now and then a name as long as a DNS label allows, which a vendor edge must spell in its terms
+        name = draw(st.sampled_from(["sites", "sites-" + "x" * 40, "s" * 63]))
+        flows[name] = {"from": {"sites": "all"}, "to": [draw(st.sampled_from(sorted(services)))]}
+    for site in raw["sites"].values():
+        site["edge"] = draw(st.sampled_from(EDGES))
     raw["flows"] = flows
     return raw

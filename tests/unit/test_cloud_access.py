@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from functools import cache
 
+import yaml
+
 from egovinfra.cloud.outputs import cloud_inventory
 from egovinfra.cloud.preview import Preview, run_preview
+from egovinfra.cloud.settings import CloudSettings
 from tests.support.cloud import default_plan, default_preview
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnlyNotARealKey operator@example"
@@ -38,6 +41,18 @@ def test_every_instance_gets_the_operators_keys() -> None:
         assert data.startswith("#cloud-config\n") and KEY in data, instance.name
 
 
+def test_root_gets_the_keys_whatever_their_comment_says() -> None:
+    # Ansible logs in as root: cloud-init must not turn root's keys into "log in as debian".
+    odd = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdd night: shift # pager"
+    data = CloudSettings(datacenter="yde", operator_keys=(KEY, odd)).user_data
+    assert data is not None and data.startswith("#cloud-config\n")
+    assert yaml.safe_load(data) == {"disable_root": False, "ssh_authorized_keys": [KEY, odd]}
+
+
+def test_no_nova_key_pair_is_needed_by_default() -> None:
+    assert all("keyPair" not in i.inputs for i in _preview().of_type("openstack:compute/instance:Instance"))
+
+
 def test_the_inventory_reaches_every_host_through_the_bastion() -> None:
     outputs = _preview().outputs
     merged = cloud_inventory(default_plan(), outputs).data["all"]["hosts"]
@@ -54,3 +69,11 @@ def test_without_operators_there_is_no_way_in_to_open() -> None:
     preview = default_preview("primary")
     assert preview.outputs["bastions"] == {}
     assert all("userData" not in i.inputs for i in preview.of_type("openstack:compute/instance:Instance"))
+
+
+def test_the_hub_address_is_what_the_cloud_gave() -> None:
+    outputs = _preview().outputs
+    public = outputs["vpn"]["public_address"]
+    plan = default_plan()
+    assert public != plan.datacenter("yde").wan.endpoint_address  # the floating IP, not the Plan's WAN address
+    assert cloud_inventory(plan, outputs).public_address == public

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv4Network
+
 import pytest
-from netaddr import IPAddress, IPNetwork
 
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.openstack.network import dhcp_pool
@@ -23,20 +24,28 @@ def test_subnets_have_the_plan_cidrs_and_gateways(role: str) -> None:
     got = {s.name: (s.inputs["cidr"], s.inputs.get("gatewayIp")) for s in preview.of_type(SUBNET)}
     for zone in dc.zones:
         assert got[f"{dc.name}-{zone.name}"] == (zone.cidr, zone.gateway)
-    # Five zones and the out-of-band management network, nothing else.
-    assert len(got) == len(dc.zones) + 1
+    # The hub's WAN link: the router is the provider side the hub's default route points to.
+    assert got[f"{dc.name}-wan"] == (dc.wan.cidr, dc.wan.provider_address)
+    wan = next(s for s in preview.of_type(SUBNET) if s.name == f"{dc.name}-wan")
+    assert wan.inputs["enableDhcp"] is False  # a /30 holds the router and the hub, no DHCP port
+    # Five zones, the WAN link and the out-of-band management network, nothing else.
+    assert len(got) == len(dc.zones) + 2
     assert got[f"{dc.name}-oob"][1] is None
-    assert len(preview.of_type(INTERFACE)) == len(dc.zones)
+    assert {i.name for i in preview.of_type(INTERFACE)} == {f"{dc.name}-{z.name}" for z in dc.zones} | {
+        f"{dc.name}-wan"
+    }
 
 
 def test_dhcp_pools_never_hold_a_plan_address() -> None:
     plan = default_plan()
-    taken = {IPAddress(h.address) for h in plan.hosts} | {IPAddress(h.mgmt_address) for h in plan.hosts}
+    taken = {IPv4Address(h.address) for h in plan.hosts} | {IPv4Address(h.mgmt_address) for h in plan.hosts}
     for role in ("primary", "secondary"):
         for subnet in default_preview(role).of_type(SUBNET):
+            if subnet.inputs["enableDhcp"] is False:
+                continue  # the WAN link: no DHCP port to keep off the hub's address
             (pool,) = subnet.inputs["allocationPools"]
-            first, last = IPAddress(pool["start"]), IPAddress(pool["end"])
-            assert first <= last and IPAddress(first) in IPNetwork(subnet.inputs["cidr"])
+            first, last = IPv4Address(pool["start"]), IPv4Address(pool["end"])
+            assert first <= last and first in IPv4Network(subnet.inputs["cidr"])
             assert not any(first <= a <= last for a in taken), subnet.name
 
 

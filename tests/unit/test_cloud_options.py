@@ -52,7 +52,7 @@ def test_vpnaas_waits_for_every_router_interface(vpnaas: Preview) -> None:
 def test_floating_ips_are_associated_once_their_subnet_is_routed() -> None:
     preview = default_preview("primary")
     (associate,) = preview.of_type(ASSOCIATE)
-    assert associate.options.depends_on == ("yde-edge",)
+    assert associate.options.depends_on == ("yde-wan",)
 
 
 def test_a_renamed_host_keeps_its_resources(tmp_path: Path) -> None:

@@ -93,3 +93,17 @@ def test_a_rule_the_policy_does_not_grant_is_reported() -> None:
         "security group yde-app: RuleKey(direction='ingress', protocol='tcp', port_min=22, "
         "port_max=22, remote_cidr='0.0.0.0/0') is not in the Plan"
     ]
+
+
+def test_the_other_hubs_address_joins_the_ike_rules_or_gets_its_own() -> None:
+    peer = {"peerStack": "organization/egovinfra/primary"}
+    for compress in (True, False):
+        preview = run_preview("secondary", config={**peer, "addressGroups": compress})
+        hub = group_rules(preview)["dla-hub"]
+        keys = {k for r in hub for k in recorded_rule_keys(r, _address_groups(preview))}
+        from_peer = {
+            (k.direction, k.port_min) for k in keys if k.protocol == "udp" and k.remote_cidr.startswith("203.")
+        }
+        assert from_peer == {(d, p) for d in ("ingress", "egress") for p in (500, 4500)}, compress
+        ike = [r for r in hub if r.inputs.get("protocol") == "udp" and r.inputs.get("portRangeMin") in (500, 4500)]
+        assert len(ike) == (4 if compress else 8)  # the WAN pool and the peer: one rule each without groups

@@ -28,7 +28,11 @@ def test_every_datacenter_host_is_an_instance_with_its_plan_addresses(role: str)
     for host in hosts:
         assert ports[f"{host.name}-eth0"] == [host.address]
         assert ports[f"{host.name}-mgmt0"] == [host.mgmt_address]
-    assert len(ports) == 2 * len(hosts)  # the hub's WAN side is its floating IP, not a port
+    # The hub's wan0 sits on its WAN link with the Plan's WAN address, behind the floating IP.
+    assert ports[f"{dc.hub}-wan0"] == [dc.wan.endpoint_address]
+    assert len(ports) == 2 * len(hosts) + 1
+    wan0 = next(p for p in preview.of_type(PORT) if p.name == f"{dc.hub}-wan0")
+    assert wan0.inputs["securityGroupIds"] == [f"secgroup-{dc.name}-hub-id"]  # IKE only, no zone services
 
 
 def test_a_port_address_not_in_the_plan_is_reported() -> None:

@@ -49,9 +49,9 @@ def test_a_missing_provider_setting_is_reported(tmp_path: Path) -> None:
 
 
 def test_wrong_types_and_clear_secrets_are_reported(tmp_path: Path) -> None:
-    project = _project(tmp_path, {**_committed("primary"), "egovinfra:pinWanAddress": "yes"})
+    project = _project(tmp_path, {**_committed("primary"), "egovinfra:addressGroups": "yes"})
     assert read_stack_config(project, "primary").problems == (
-        "primary: egovinfra:pinWanAddress should be of type boolean, not 'yes'",
+        "primary: egovinfra:addressGroups should be of type boolean, not 'yes'",
     )
     text = (
         (tmp_path / "Pulumi.yaml")

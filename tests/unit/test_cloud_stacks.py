@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -106,7 +108,8 @@ def test_both_stacks_preview_from_their_own_stack_files() -> None:
         assert f"egovinfra-deployment=egovinfra/{stack}" in tags
     # The secondary's file names the primary's stack: its hub admits the primary's address.
     secondary = json.loads(_cli("preview", "--datacenter", "secondary", "--format", "json").stdout)
-    assert any(r["name"].endswith("peer-hub") for r in secondary["resources"])
+    ike = [r for r in secondary["resources"] if r["type"] == "networking.AddressGroupV2" and "-udp-500-" in r["name"]]
+    assert ike and all(any(a.startswith("203.0.113.") for a in r["values"]["addresses"]) for r in ike)
 
 
 def test_preview_refuses_an_incomplete_stack_file(tmp_path: Path) -> None:
@@ -127,22 +130,27 @@ def test_preview_of_an_unknown_datacenter_exits_2_without_traceback() -> None:
 
 
 def test_stack_outputs_land_in_the_inventory_and_stale_ones_are_refused(tmp_path: Path) -> None:
+    topology = tmp_path / "topology"
+    shutil.copytree(ROOT / "topology" / "cameroon", topology, ignore=shutil.ignore_patterns("state"))
     inventory = tmp_path / "inventory"
-    assert _cli("inventory", "--out", str(inventory)).returncode == 0
-    outputs = default_preview("primary").outputs
+    assert _cli("inventory", str(topology), "--out", str(inventory)).returncode == 0
+    outputs = copy.deepcopy(default_preview("primary").outputs)  # cached for other tests: not to be changed
     good = tmp_path / "yde.json"
     good.write_text(json.dumps(outputs))
-    result = _cli("stack-outputs", str(good), "--inventory", str(inventory))
+    result = _cli("stack-outputs", str(good), "--inventory", str(inventory), "--topology", str(topology))
     assert result.returncode == 0, result.stderr
     merged = yaml.safe_load((inventory / "cloud-yde.yml").read_text())
     assert merged["all"]["hosts"]["yde-db"] == {"egovinfra_cloud_instance_id": "instance-yde-db-id"}
-    assert merged["all"]["vars"] == {"egovinfra_hub_public_address_yde": outputs["vpn"]["public_address"]}
-    group = merged["all"]["children"]["dc_yde"]["vars"]
-    assert group["egovinfra_vpn_public_address"] == outputs["vpn"]["public_address"]
-    assert "wan_address" in result.stdout  # the floating IP differs from the Plan's WAN address
+    assert merged["all"]["children"]["dc_yde"]["vars"] == {"egovinfra_vpn_backend": "strongswan"}
+    recorded = yaml.safe_load((topology / "state" / "production-cloud.yaml").read_text())
+    assert recorded["datacenters"]["yde"]["public_address"] == outputs["vpn"]["public_address"]
+    assert f"yde: the hub is reached at {outputs['vpn']['public_address']}" in result.stdout
     outputs["hosts"]["yde-db"]["ports"]["eth0"] = ["10.1.3.77"]
+    outputs["vpn"]["public_address"] = "198.51.100.99"
+    before = (topology / "state" / "production-cloud.yaml").read_bytes()
     stale = tmp_path / "stale.json"
     stale.write_text(json.dumps(outputs))
-    result = _cli("stack-outputs", str(stale), "--inventory", str(inventory))
+    result = _cli("stack-outputs", str(stale), "--inventory", str(inventory), "--topology", str(topology))
     assert result.returncode == 2
     assert "yde-db eth0: the cloud gave ['10.1.3.77'], the Plan says 10.1.3.10" in result.stderr
+    assert (topology / "state" / "production-cloud.yaml").read_bytes() == before  # nothing recorded

@@ -9,12 +9,14 @@ import pytest
 
 from egovinfra.cloud.audit import audit
 from egovinfra.cloud.errors import CloudError
+from egovinfra.cloud.outputs import cloud_inventory
 from egovinfra.cloud.preview import Preview, run_preview
 from egovinfra.cloud.program import tunnel_keys
 from egovinfra.cloud.settings import CloudSettings
 from egovinfra.cloud.summary import preview_rows
 from egovinfra.compile import Plan, compile_loaded
 from egovinfra.model import load_topology
+from egovinfra.model.cloud_state import CloudState, ObservedHub, check_cloud_state
 from egovinfra.pki.psk import ensure_psks, psk_path, psk_tunnels, read_psk
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.pki import pki_vars
@@ -114,3 +116,19 @@ def test_each_tunnel_has_its_own_key_and_the_gateway_reads_the_same_file(topolog
     gateway = plan.host(plan.sites[0].gateway)
     ctx = RenderContext(plan, "production")
     assert {t["name"] for t in pki_vars(ctx, gateway)["pki_psk_tunnels"]} == {f"{plan.sites[0].name}_dla"}
+
+
+def test_the_routers_address_is_reported_even_when_the_topology_names_another(tmp_path: Path) -> None:
+    # Neutron picks the VPNaaS router's gateway address: a topology value must not hide it,
+    # and recording it against the topology's is refused where the topology says otherwise.
+    topology = vpnaas_topology(tmp_path / "t")
+    text = (topology / "topology.yaml").read_text()
+    named = "    vpn_backend: vpnaas\n    public_address: 198.51.100.7\n"
+    (topology / "topology.yaml").write_text(text.replace("    vpn_backend: vpnaas\n", named, 1))
+    outputs = run_preview("secondary", str(topology)).outputs
+    assert outputs["vpn"]["public_address"].startswith("203.0.113.")
+    public = cloud_inventory(_plan(topology), outputs).public_address
+    assert public == outputs["vpn"]["public_address"]
+    state = CloudState(version=1, datacenters={"dla": ObservedHub(public_address=public)})
+    (problem,) = check_cloud_state(load_topology(topology).topology, state)
+    assert problem.path == ("datacenters", "dla", "public_address") and "says 198.51.100.7" in problem.message

@@ -14,6 +14,7 @@ from egovinfra.compile.plan import Plan
 from egovinfra.model import load_topology
 from egovinfra.secrets import SecretsStore, Vault
 from egovinfra.secrets.vault import create_password_file
+from egovinfra.verify import groupware
 from egovinfra.verify.groupware import (
     GroupwareCheckError,
     Probe,
@@ -45,6 +46,7 @@ class FakeLab:
         self.boxes: dict[tuple[str, str, str], list[str]] = {}
         self.calls: list[tuple[str, tuple[str, ...], str | None]] = []
         self.by_fqdn = {h.fqdn: h.name for h in plan.hosts}
+        self.refuse_inbox = 0  # readings of an INBOX refused next, as Dovecot does while LDAP restarts
 
     def _deliver(self, host: str, uid: str, box: str, token: str) -> None:
         self.boxes.setdefault((host, uid, box), []).append(token)
@@ -68,6 +70,10 @@ class FakeLab:
                 self._deliver(server, to_uid, "INBOX", job["token"])
                 self._deliver(server, job["user"], "Sent", job["token"])
                 out = json.dumps({"sent_at": float(self.sends)})
+            elif job["action"] == "find" and job["mailbox"] == "INBOX" and self.refuse_inbox > 0:
+                self.refuse_inbox -= 1
+                err = "imaplib.IMAP4.error: b'[UNAVAILABLE] Temporary authentication failure.'"
+                return subprocess.CompletedProcess(list(argv), 1, "", err)
             elif job["action"] == "find":
                 found = self.boxes.get((self.by_fqdn[job["imap"]], job["user"], job["mailbox"]), [])
                 out = json.dumps({"found": found.count(job["token"])})
@@ -111,6 +117,30 @@ def test_drill_after_loss_finds_the_replicated_mail_at_the_secondary(plan: Plan,
     result = take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=5)
     assert result.mails_sent == 2 and result.mails_lost == 0
     assert result.rto_seconds is not None and result.login_status == 200
+
+
+def test_a_mailbox_refusing_while_the_converge_restarts_is_read_again(plan: Plan, secrets: Path) -> None:
+    # The service is back, then the operator's converge restarts what the mailbox depends on:
+    # the drill reads again, counts nothing as lost that arrived, and reports the interruption.
+    lab = FakeLab(plan, replicate=True)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=2)
+    lab.refuse_inbox = 2
+    result = take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=5)
+    assert result.mails_lost == 0 and result.rto_seconds is not None
+    assert "refused 2 reading(s)" in result.detail
+
+
+def test_a_mailbox_that_never_answers_fails_the_drill_plainly(
+    plan: Plan, secrets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(groupware, "READ_AGAIN_SECONDS", 1.0)
+    lab = FakeLab(plan, replicate=True)
+    probe = Probe(plan, lab, "minpostel-ws1", "CA", secrets)
+    sent = send_probes(probe, "minpostel", "minfi", count=1)
+    lab.refuse_inbox = 10**6
+    with pytest.raises(GroupwareCheckError, match="refused every reading"):
+        take_over(probe, sent, lost_at=0.0, datacenter="dla", timeout=2)
 
 
 def test_the_drill_measures_and_never_runs_the_operator_s_steps(plan: Plan, secrets: Path) -> None:

@@ -83,3 +83,26 @@ def test_a_secondary_that_never_serves_has_no_rto() -> None:
     repl.up["dla"] = False
     outcome = drill.take_over(lost_at=0.0)
     assert outcome.rto_seconds is None and outcome.lost == 0
+
+
+def test_a_secondary_refusing_a_reading_after_the_takeover_is_read_again() -> None:
+    repl = Replicated()
+    store = repl.store()
+    refusals = [2]
+
+    def present(dc: str, keys: tuple[str, ...]) -> set[str]:
+        if refusals[0] > 0:
+            refusals[0] -= 1
+            raise LabError(f"{dc}: mailbox refused the login")
+        return repl.copies[dc] & set(keys)
+
+    drill = failover.store_drill(
+        Store(store.name, store.unit, store.back_when, store.write_one, present, store.serving),
+        "yde",
+        "dla",
+        timeout=10,
+    )
+    drill.prepare()
+    repl.carry("yde", "dla")
+    outcome = drill.take_over(lost_at=time.time())
+    assert outcome.lost == 0 and refusals == [0]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
 
 from egovinfra.compile import Plan, compile_loaded
+from egovinfra.compile.policy.edges import TERM_NAME_MAX
+from egovinfra.compile.policy.model import EdgeAcl
 from egovinfra.model import load_topology
 from egovinfra.render.tree import RenderError
 from egovinfra.render.vendor import render_edge, render_vendor
+from egovinfra.render.vendor.dialects import DIALECTS
 
 
 @cache
@@ -65,3 +69,22 @@ def test_cli_writes_the_edge(cli, tmp_path) -> None:  # type: ignore[no-untyped-
     result = cli("vendor", "--vendor", "paloalto", "--out", str(tmp_path / "v"))
     assert result.code == 0, result.stderr
     assert "<member>MINREX_LAN</member>" in (tmp_path / "v/vendor/minrex/minrex-paloalto.xml").read_text()
+
+
+def _with_term_named(length: int) -> EdgeAcl:
+    acl = default_plan().policy.edges[0]
+    term = next(t for t in acl.terms if t.protocol == "tcp")
+    name = ("f" * length)[: length - len(term.name)] + term.name if length > len(term.name) else term.name[:length]
+    return replace(acl, terms=(replace(term, name=name),))
+
+
+@pytest.mark.parametrize("vendor", sorted(DIALECTS))
+def test_every_dialect_writes_a_term_name_of_the_checked_length(vendor: str) -> None:
+    """Validate's bound on term names is one that every dialect of Aerleon accepts."""
+    assert render_edge(_with_term_named(TERM_NAME_MAX), vendor)
+
+
+def test_the_bound_on_term_names_is_the_strictest_dialects() -> None:
+    """One character more and a dialect refuses it: the bound is no stricter than needed."""
+    with pytest.raises(RenderError, match="63 characters max"):
+        render_edge(_with_term_named(TERM_NAME_MAX + 1), "paloalto")

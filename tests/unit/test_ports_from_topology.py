@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from egovinfra.compile import compile_plan
 from egovinfra.model import load_topology
 from egovinfra.render import Tree, render_all
 from tests.conftest import DEFAULT_TOPOLOGY
+from tests.support.yamlread import read_yaml
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+ROLES = REPOSITORY / "roles"
+ROLE_MODULES = REPOSITORY / "egovinfra" / "render" / "roles"
 
 
 def _render_with(tmp_path: Path, *edits: tuple[str, str]) -> Tree:
@@ -32,6 +38,11 @@ def _file(tree: Tree, host: str, path: str) -> str:
 
 def _nft(tree: Tree, host: str) -> str:
     return _file(tree, host, "etc/nftables.conf")
+
+
+def _opens(tree: Tree, host: str, port: int) -> bool:
+    """Whether the host's ruleset accepts `port`, alone or in a set."""
+    return re.search(rf"dport (\{{ [^}}]*)?\b{port}\b[^\n]* accept", _nft(tree, host)) is not None
 
 
 def test_groupware_backend_port(tmp_path: Path) -> None:
@@ -111,8 +122,77 @@ def test_https_port(tmp_path: Path) -> None:
     assert "dport 8443" in _nft(tree, "yde-web")
 
 
-@pytest.mark.parametrize("module", ["dns", "filesync", "groupware", "ldap", "mail", "postgresql", "web"])
+def test_backup_ports(tmp_path: Path) -> None:
+    """borg dialled the topology's `backup-ssh` port while sshd listened on its default only."""
+    tree = _render_with(
+        tmp_path,
+        ("{pgbackrest: tcp/8432, backup-ssh: tcp/22}", "{pgbackrest: tcp/8433, backup-ssh: tcp/2222}"),
+        ("{pgbackrest: tcp/8432}", "{pgbackrest: tcp/8433}"),
+    )
+    sshd = _file(tree, "dla-files", "etc/ssh/sshd_config.d/10-egovinfra.conf").splitlines()
+    assert "Port 22" in sshd and "Port 2222" in sshd  # Ansible's, and borg's on the repository
+    assert "Port 2222" not in _file(tree, "yde-db", "etc/ssh/sshd_config.d/10-egovinfra.conf")
+    assert _opens(tree, "dla-files", 2222)
+    job = next(j for j in read_yaml(tree["inventory/host_vars/yde-mail.yml"])["backup_jobs"])
+    assert job["url"].startswith("ssh://egovbackup@10.2.3.12:2222/")
+    assert job["repository_known_host"] == "[10.2.3.12]:2222"  # ssh's key lookup off port 22
+    assert "tls-server-port=8433" in _file(tree, "yde-db", "etc/pgbackrest/pgbackrest.conf")
+    assert _opens(tree, "dla-files", 8433) and _opens(tree, "yde-db", 8433)
+
+
+def test_monitoring_and_log_ports(tmp_path: Path) -> None:
+    tree = _render_with(
+        tmp_path,
+        ("{node-exporter: tcp/9100}", "{node-exporter: tcp/19100}"),
+        ("{postgres-exporter: tcp/9187}", "{postgres-exporter: tcp/19187}"),
+        ("{bind-exporter: tcp/9119}", "{bind-exporter: tcp/19119}"),
+        ("{prometheus: tcp/9090}", "{prometheus: tcp/19090}"),
+        (
+            "alertmanager: tcp/9093, alertmanager-cluster: tcp/9094",
+            "alertmanager: tcp/19093, alertmanager-cluster: tcp/19094",
+        ),
+        ("{syslog-tls: tcp/6514}", "{syslog-tls: tcp/16514}"),
+    )
+    assert "10.1.3.10:19100" in _file(tree, "yde-db", "etc/default/prometheus-node-exporter")
+    assert "10.1.3.10:19187" in _file(tree, "yde-db", "etc/default/prometheus-postgres-exporter")
+    assert "10.1.1.11:19119" in _file(tree, "yde-dns", "etc/default/prometheus-bind-exporter")
+    alertmanager = _file(tree, "yde-mon", "etc/default/prometheus-alertmanager")
+    assert "10.1.4.11:19093" in alertmanager and "10.1.4.11:19094" in alertmanager
+    assert "10.1.4.11:19090" in _file(tree, "yde-mon", "etc/default/prometheus")
+    prometheus = _file(tree, "yde-mon", "etc/prometheus/prometheus.yml")
+    assert all(f"10.1.3.10:{port}" in prometheus for port in (19100, 19187))
+    assert 'port="16514"' in _file(tree, "yde-db", "etc/rsyslog.conf")
+    assert 'port="16514"' in _file(tree, "yde-mon", "etc/rsyslog.d/10-egovinfra-store.conf")
+    assert all(_opens(tree, "yde-mon", port) for port in (19090, 19093, 19094, 16514, 19100))
+    for old in ("9100", "9187", "9119", "9090", "9093", "6514"):
+        assert f":{old}" not in prometheus + alertmanager, old
+
+
+def test_the_bind_statistics_channel_is_one_fact() -> None:
+    """named opens the channel its exporter reads: both files take it from the Plan."""
+    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+    tree = render_all(plan)
+    address, port = plan.monitoring.bind_statistics_listen
+    assert f"inet {address} port {port} allow" in _file(tree, "yde-dns", "etc/bind/named.conf.options")
+    exporter = _file(tree, "yde-dns", "etc/default/prometheus-bind-exporter")
+    assert f"--bind.stats-url=http://{address}:{port}/" in exporter
+
+
+# The topology's ports, and the loopback ones the monitoring roles open.
+PORTS = ("20000", "5432", "389", "636", "873", "12345", "143", ":25", "443", "53)", "8432", "9100", "9187")
+PORTS += ("9119", "9090", "9093", "9094", "6514", "9115", "8053")
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in ROLE_MODULES.glob("*.py")))
 def test_no_role_module_holds_a_port_constant(module: str) -> None:
-    source = (Path(__file__).resolve().parents[2] / "egovinfra" / "render" / "roles" / f"{module}.py").read_text()
-    for port in ("20000", "5432", "389", "636", "873", "12345", "143", ":25", "443", "53)"):
+    source = (ROLE_MODULES / module).read_text()
+    for port in PORTS:
         assert port not in source, (module, port)
+
+
+@pytest.mark.parametrize("template", sorted(ROLES.glob("*/templates/**/*.j2")), ids=lambda p: str(p.relative_to(ROLES)))
+def test_no_template_holds_a_port(template: Path) -> None:
+    """A template reads its ports from variables: a literal one would stay put when the topology moves it."""
+    text = template.read_text()
+    for port in PORTS:
+        assert re.search(rf"(?<![\d.]){re.escape(port)}(?!\d)", text) is None, port

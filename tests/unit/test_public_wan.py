@@ -49,3 +49,16 @@ def test_public_addresses_are_dialled_and_admitted(tmp_path: Path) -> None:
 def test_a_public_address_inside_the_wan_pool_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EgovinfraError, match="inside the WAN pool"):
         _with(tmp_path, datacenter="100.64.0.77")
+
+
+@pytest.mark.parametrize("key", ["cloud", "region"])
+def test_a_blank_cloud_or_region_is_refused_where_it_is_written(tmp_path: Path, key: str) -> None:
+    topology = tmp_path / "t"
+    shutil.copytree(DEFAULT_TOPOLOGY, topology)
+    text = (topology / "topology.yaml").read_text()
+    (topology / "topology.yaml").write_text(
+        text.replace("    role: secondary\n", f'    role: secondary\n    {key}: ""\n', 1)
+    )
+    line = text.splitlines().index("    role: secondary") + 2
+    with pytest.raises(EgovinfraError, match=rf"topology\.yaml:{line}: datacenters\.dla\.{key}: "):
+        load_topology(topology)

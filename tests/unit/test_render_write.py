@@ -12,7 +12,7 @@ import egovinfra.render as render_module
 from egovinfra.compile import compile_plan
 from egovinfra.compile.plan import Host
 from egovinfra.model import load_topology
-from egovinfra.render import Output, RenderError, parallel, read_tree, render_all, render_changes, write_tree
+from egovinfra.render import Output, RenderError, read_tree, render_all, render_changes, write_tree
 from egovinfra.render import tree as tree_module
 from tests.conftest import DEFAULT_TOPOLOGY
 
@@ -100,7 +100,7 @@ def test_an_unchanged_rerender_touches_nothing_not_even_the_marker(tmp_path: Pat
     assert marker.stat().st_mtime == 1_000_000
 
 
-def test_workers_hold_their_own_files_against_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_re_render_writes_only_what_changed(tmp_path: Path) -> None:
     plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
     expected = render_all(plan)
     out = tmp_path / "out"
@@ -108,7 +108,6 @@ def test_workers_hold_their_own_files_against_the_folder(tmp_path: Path, monkeyp
     edited = "configs/minfi-gw/etc/nftables.conf"
     (out / edited).write_text("flush ruleset\n")
     (out / "inventory/host_vars/minfi-gw.yml").unlink()
-    _two_workers(monkeypatch)
     with Output.open(out) as output:
         changes = render_changes(plan, output)
         assert set(changes.write) == {edited, "inventory/host_vars/minfi-gw.yml"}
@@ -117,20 +116,13 @@ def test_workers_hold_their_own_files_against_the_folder(tmp_path: Path, monkeyp
     assert read_tree(out) == expected
 
 
-def _two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "MIN_HOSTS_PER_WORKER", 1)
-    monkeypatch.setattr(parallel, "CHUNK", 3)
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
-
-
-def test_workers_write_a_new_folder_that_appears_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_folder_appears_whole(tmp_path: Path) -> None:
     plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
     expected = render_all(plan)
-    _two_workers(monkeypatch)
     out = tmp_path / "deep" / "out"
     with Output.open(out) as output:
         changes = render_changes(plan, output)
-        assert not out.exists() and not changes.write  # staged beside it by the workers
+        assert not out.exists() and not changes.write  # staged beside it
         assert changes.staged == set(expected)
         output.commit(changes)
     assert read_tree(out) == expected
@@ -147,7 +139,6 @@ def test_a_failed_render_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.Mon
         return real(ctx, host)  # type: ignore[arg-type]
 
     monkeypatch.setattr(render_module, "render_configs", fail_on_one_host)
-    _two_workers(monkeypatch)
     with pytest.raises(RenderError, match="'x' is undefined"), Output.open(tmp_path / "a" / "b" / "out") as output:
         render_changes(plan, output)
     assert list(tmp_path.iterdir()) == []  # neither the staging folder nor the parents made for it
@@ -171,28 +162,3 @@ def test_files_added_by_hand_are_not_the_renders_to_remove(tmp_path: Path) -> No
     (out / "configs/a/README.local").write_text("site notes")
     write_tree(TREE, out)
     assert (out / "configs/a/README.local").read_text() == "site notes"
-
-
-def test_rendering_on_several_cores_gives_the_same_tree(monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
-    serial = render_all(plan)
-    monkeypatch.setattr(parallel, "MIN_HOSTS_PER_WORKER", 1)
-    monkeypatch.setattr(parallel, "CHUNK", 3)
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
-    assert parallel.worker_count(len(plan.hosts)) == 2
-    assert render_all(plan) == serial
-
-
-def test_an_error_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "MIN_HOSTS_PER_WORKER", 1)
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
-
-    def job(chunk: range) -> list[int]:
-        if 5 in chunk:
-            raise RenderError("roles/x/templates/y.j2: 'z' is undefined")
-        return list(chunk)
-
-    monkeypatch.setattr(parallel, "CHUNK", 2)
-    with pytest.raises(RenderError, match="'z' is undefined"):
-        parallel.map_chunks(job, 8)
-    assert sorted(index for part in parallel.map_chunks(job, 4) for index in part) == [0, 1, 2, 3]

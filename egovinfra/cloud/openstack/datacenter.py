@@ -10,7 +10,7 @@ import pulumi_openstack as openstack
 
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.openstack.names import component_type, logical
-from egovinfra.cloud.openstack.network import ManagementNetwork, ZoneNetwork
+from egovinfra.cloud.openstack.network import ManagementNetwork, WanNetwork, ZoneNetwork
 from egovinfra.cloud.openstack.router import DatacenterRouter
 from egovinfra.cloud.openstack.security import SecurityPolicy
 from egovinfra.cloud.openstack.servers import Servers
@@ -91,7 +91,8 @@ class DatacenterStack(pulumi.ComponentResource):
         management = ManagementNetwork(dc.name, mgmt_cidr, [h.mgmt_address for h in hosts], child)
         external = openstack.networking.get_network_output(name=settings.external_network)
         strongswan = dc.vpn_backend == "strongswan"
-        router = DatacenterRouter(dc, external.id, zones, hub_routes=strongswan, opts=child)
+        wan = WanNetwork(dc.name, dc.wan, child) if strongswan else None
+        router = DatacenterRouter(dc, external.id, zones, wan=wan, opts=child)
         security = SecurityPolicy(
             plan,
             dc,
@@ -101,18 +102,17 @@ class DatacenterStack(pulumi.ComponentResource):
             opts=child,
         )
         servers = Servers(
-            dc, hosts, zones=zones, management=management, security=security, settings=settings, opts=child
+            dc, hosts, zones=zones, management=management, security=security, settings=settings, wan=wan, opts=child
         )
         public: pulumi.Output[str]
-        if strongswan:
+        if router.wan_interface is not None:
             hub = servers.servers[dc.hub]
-            edge = plan.host(dc.hub).zone or ""
+            wan_port = next(i.name for i in plan.host(dc.hub).interfaces if i.kind == "wan")
             public = StrongswanHub(
                 dc,
-                hub.ports["eth0"],
+                hub.ports[wan_port],
                 external_network=settings.external_network,
-                pin_address=settings.pin_wan_address,
-                depends_on=[router.interfaces[edge]],
+                depends_on=[router.wan_interface],
                 opts=child,
             ).public_address
         else:
@@ -153,7 +153,9 @@ class DatacenterStack(pulumi.ComponentResource):
             "vpn": {
                 "backend": dc.vpn_backend,
                 "hub": dc.hub,
-                "public_address": dc.public_address or public,
+                # What the cloud gave (a floating IP, or the VPNaaS router's gateway address):
+                # `stack-outputs` compares it with the Plan, so a topology value must not mask it.
+                "public_address": public,
                 "plan_wan_address": dc.wan.endpoint_address,
             },
         }

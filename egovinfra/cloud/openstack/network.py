@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv4Network
 
 import pulumi
 import pulumi_openstack as openstack
-from netaddr import IPAddress, IPNetwork
 
 from egovinfra.cloud.errors import CloudError
 from egovinfra.cloud.openstack.names import component_type, logical
-from egovinfra.compile.plan import Zone
+from egovinfra.compile.plan import WanLink, Zone
 
 DHCP_POOL_SIZE = 16  # addresses left to Neutron (its DHCP port) at the top of each subnet
 
@@ -22,16 +22,16 @@ def dhcp_pool(cidr: str, reserved: Iterable[str], size: int = DHCP_POOL_SIZE) ->
     avoids every Plan address keeps it from taking a host's fixed address before the host's
     port exists. Up to `size` addresses, a quarter of the subnet at most.
     """
-    net = IPNetwork(cidr)
-    first, last = int(net.first) + 1, int(net.last) - 1
+    net = IPv4Network(cidr)
+    first, last = int(net.network_address) + 1, int(net.broadcast_address) - 1
     want = max(1, min(size, (last - first + 1) // 4))
-    taken = {int(IPAddress(a)) for a in reserved}
+    taken = {int(IPv4Address(a)) for a in reserved}
     end = last
     while end - want + 1 >= first:
         start = end - want + 1
         clash = [a for a in range(start, end + 1) if a in taken]
         if not clash:
-            return str(IPAddress(start)), str(IPAddress(end))
+            return str(IPv4Address(start)), str(IPv4Address(end))
         end = max(clash) - 1
     raise CloudError(f"{cidr}: no {want} consecutive free addresses left for Neutron's DHCP port")
 
@@ -64,6 +64,32 @@ class ZoneNetwork(pulumi.ComponentResource):
             enable_dhcp=True,
             allocation_pools=[openstack.networking.SubnetAllocationPoolArgs(start=start, end=end)],
             dns_nameservers=list(dns_nameservers),
+            opts=child,
+        )
+        self.register_outputs({"network_id": self.network.id, "subnet_id": self.subnet.id})
+
+
+class WanNetwork(pulumi.ComponentResource):
+    """The hub's WAN link (the Plan's /30): the router takes the provider side, the hub its WAN
+    address, so the hub's wan0, routes and firewall are those of the lab; the floating IP is
+    NAT to that address. No DHCP: a /30 has no address left for Neutron's DHCP port."""
+
+    def __init__(self, datacenter: str, link: WanLink, opts: pulumi.ResourceOptions | None = None) -> None:
+        name = logical(datacenter, "wan")
+        super().__init__(component_type("WanNetwork"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.link = link
+        self.network = openstack.networking.Network(
+            name, name=name, admin_state_up=True, description=f"WAN link of {link.host}", opts=child
+        )
+        self.subnet = openstack.networking.Subnet(
+            name,
+            name=name,
+            network_id=self.network.id,
+            cidr=link.cidr,
+            ip_version=4,
+            gateway_ip=link.provider_address,
+            enable_dhcp=False,
             opts=child,
         )
         self.register_outputs({"network_id": self.network.id, "subnet_id": self.subnet.id})

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_openstack as openstack
 
 from egovinfra.cloud.openstack.names import component_type, logical
-from egovinfra.cloud.openstack.network import ZoneNetwork
+from egovinfra.cloud.openstack.network import WanNetwork, ZoneNetwork
 from egovinfra.compile.plan import Datacenter
 
 
@@ -20,10 +20,11 @@ class DatacenterRouter(pulumi.ComponentResource):
         dc: Datacenter,
         external_network_id: pulumi.Input[str],
         zones: Mapping[str, ZoneNetwork],
-        hub_routes: bool,
+        wan: WanNetwork | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`hub_routes`: send the intranet (the Plan's router_routes) to the strongSwan hub."""
+        """`wan`: the strongSwan hub's WAN link; the router is its provider side and sends the
+        intranet (the Plan's router_routes) to the hub. None with VPNaaS: the router is the hub."""
         name = logical(dc.name)
         super().__init__(component_type("DatacenterRouter"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -42,6 +43,14 @@ class DatacenterRouter(pulumi.ComponentResource):
             )
             for zone, net in zones.items()
         }
+        # The interface takes the provider side of the hub's link (the subnet's gateway_ip).
+        self.wan_interface = (
+            openstack.networking.RouterInterface(
+                logical(dc.name, "wan"), router_id=self.router.id, subnet_id=wan.subnet.id, opts=child
+            )
+            if wan is not None
+            else None
+        )
         after = pulumi.ResourceOptions(parent=self, depends_on=list(self.interfaces.values()))
         self.routes = [
             openstack.networking.RouterRoute(
@@ -51,6 +60,6 @@ class DatacenterRouter(pulumi.ComponentResource):
                 next_hop=route.via,
                 opts=after,
             )
-            for route in (dc.router_routes if hub_routes else ())
+            for route in (dc.router_routes if wan is not None else ())
         ]
         self.register_outputs({"router_id": self.router.id})

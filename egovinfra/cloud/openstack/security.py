@@ -8,7 +8,7 @@ has one more group: IKE from the WAN, and the flows it forwards out of the datac
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +19,8 @@ from egovinfra.compile.plan import Datacenter, Plan
 from egovinfra.compile.policy.model import ICMP_ECHO_REQUEST, SgRule
 
 IKE_PORTS = (500, 4500)  # IKE and NAT-T (a floating IP is NAT, so ESP arrives in UDP 4500)
+PEER_HUB = "IKE/NAT-T with the other hub (its stack's output)"
+Match = tuple[str, str, int | None, int | None]  # what Neutron matches besides the remote
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +116,10 @@ def transit_rules(plan: Plan, dc: Datacenter) -> tuple[SgRule, ...]:
     return tuple(out)
 
 
-def compressed(rules: Iterable[SgRule]) -> dict[tuple[str, str, int | None, int | None], list[RuleKey]]:
+def compressed(rules: Iterable[SgRule]) -> dict[Match, list[RuleKey]]:
     """Unique rules by what Neutron matches besides the remote (direction, protocol, ports):
     each entry with several remotes can be one rule on an address group."""
-    out: dict[tuple[str, str, int | None, int | None], list[RuleKey]] = {}
+    out: dict[Match, list[RuleKey]] = {}
     for key in unique_rules(rules):
         out.setdefault((key.direction, key.protocol, key.port_min, key.port_max), []).append(key)
     return out
@@ -149,10 +151,17 @@ class SecurityPolicy(pulumi.ComponentResource):
             self.zones[zone] = self._group(
                 logical(dc.name, zone), f"zone {dc.name}/{zone}: rules compiled from the flows", rules
             )
+        # The other hub's floating IP, read from its stack, joins the IKE rules' remotes (one
+        # address group, not four more rules, when address groups are on).
+        late: dict[Match, pulumi.Input[str]] = {}
+        if peer_hub is not None:
+            peer = pulumi.Output.from_input(peer_hub).apply(lambda a: f"{a}/32")
+            late = {(d, "udp", p, p): peer for p in IKE_PORTS for d in ("ingress", "egress")}
         self.hub = self._group(
             logical(dc.name, "hub"),
             "the VPN hub: IKE/NAT-T with its peers' public addresses, forwarded flows",
             hub_ike_rules(dc) + transit_rules(plan, dc),
+            late,
         )
         self.bastion = (
             self._group(
@@ -161,24 +170,16 @@ class SecurityPolicy(pulumi.ComponentResource):
             if operator_cidrs
             else None
         )
-        if peer_hub is not None:
-            for port in IKE_PORTS:
-                for direction in ("ingress", "egress"):
-                    openstack.networking.SecGroupRule(
-                        logical(dc.name, "hub", direction, "udp", port, "peer-hub"),
-                        security_group_id=self.hub.id,
-                        direction=direction,
-                        ethertype="IPv4",
-                        protocol="udp",
-                        port_range_min=port,
-                        port_range_max=port,
-                        remote_ip_prefix=pulumi.Output.from_input(peer_hub).apply(lambda a: f"{a}/32"),
-                        description="IKE/NAT-T with the other hub (its stack's output)",
-                        opts=pulumi.ResourceOptions(parent=self.hub),
-                    )
         self.register_outputs({})
 
-    def _group(self, name: str, description: str, rules: Iterable[SgRule]) -> openstack.networking.SecGroup:
+    def _group(
+        self,
+        name: str,
+        description: str,
+        rules: Iterable[SgRule],
+        late: Mapping[Match, pulumi.Input[str]] | None = None,
+    ) -> openstack.networking.SecGroup:
+        """The group and its rules; `late`: one more remote per match, known only at deploy time."""
         group = openstack.networking.SecGroup(
             name,
             name=name,
@@ -189,39 +190,48 @@ class SecurityPolicy(pulumi.ComponentResource):
         )
         rules = tuple(rules)
         same = unique_rules(rules)
-        for match, keys in compressed(rules).items():
-            if self._address_groups and len(keys) > 1:
-                self._grouped_rule(group, name, match, keys, [r for k in keys for r in same[k]])
+        late = late or {}
+        matches = compressed(rules)
+        for match in late:
+            matches.setdefault(match, [])
+        for match, keys in matches.items():
+            extra = late.get(match)
+            grouped = [r for k in keys for r in same[k]]
+            if self._address_groups and len(keys) + (extra is not None) > 1:
+                remotes: list[pulumi.Input[str]] = [*sorted(k.remote_cidr for k in keys)]
+                self._grouped_rule(group, name, match, [*remotes, *([extra] if extra is not None else [])], grouped)
                 continue
             for key in keys:
                 self._rule(
                     group, logical(name, *match, key.remote_cidr), match, same[key], remote_ip_prefix=key.remote_cidr
                 )
+            if extra is not None:
+                self._rule(group, logical(name, *match, "peer-hub"), match, (), remote_ip_prefix=extra)
         return group
 
     def _grouped_rule(
         self,
         group: openstack.networking.SecGroup,
         name: str,
-        match: tuple[str, str, int | None, int | None],
-        keys: list[RuleKey],
+        match: Match,
+        addresses: list[pulumi.Input[str]],
         rules: list[SgRule],
     ) -> None:
         rule_name = logical(name, *match)
-        addresses = openstack.networking.AddressGroupV2(
+        address_group = openstack.networking.AddressGroupV2(
             rule_name,
             name=rule_name,
-            addresses=sorted(k.remote_cidr for k in keys),
+            addresses=addresses,
             description=_description(tuple(rules)),
             opts=pulumi.ResourceOptions(parent=group),
         )
-        self._rule(group, rule_name, match, tuple(rules), remote_address_group_id=addresses.id)
+        self._rule(group, rule_name, match, tuple(rules), remote_address_group_id=address_group.id)
 
     def _rule(
         self,
         group: openstack.networking.SecGroup,
         name: str,
-        match: tuple[str, str, int | None, int | None],
+        match: Match,
         rules: tuple[SgRule, ...],
         **remote: pulumi.Input[str],
     ) -> None:
@@ -234,7 +244,7 @@ class SecurityPolicy(pulumi.ComponentResource):
             protocol=protocol,
             port_range_min=port_min,
             port_range_max=port_max,
-            description=_description(rules),
+            description=_description(rules) or PEER_HUB,
             opts=pulumi.ResourceOptions(parent=group),
             **remote,
         )

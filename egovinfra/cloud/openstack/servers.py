@@ -15,7 +15,7 @@ import pulumi
 import pulumi_openstack as openstack
 
 from egovinfra.cloud.openstack.names import component_type, logical
-from egovinfra.cloud.openstack.network import ManagementNetwork, ZoneNetwork
+from egovinfra.cloud.openstack.network import ManagementNetwork, WanNetwork, ZoneNetwork
 from egovinfra.cloud.openstack.security import SecurityPolicy
 from egovinfra.cloud.settings import CloudSettings
 from egovinfra.compile.plan import Datacenter, Host, Interface
@@ -60,12 +60,14 @@ class Servers(pulumi.ComponentResource):
         management: ManagementNetwork,
         security: SecurityPolicy,
         settings: CloudSettings,
+        wan: WanNetwork | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`wan`: the strongSwan hub's WAN link, where its wan0 port goes (None with VPNaaS)."""
         name = logical(dc.name, "servers")
         super().__init__(component_type("Servers"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self._dc, self._zones, self._mgmt, self._security = dc, zones, management, security
+        self._dc, self._zones, self._mgmt, self._security, self._wan = dc, zones, management, security, wan
         self.groups = {
             fn: openstack.compute.ServerGroup(
                 logical(dc.name, fn), name=logical(dc.name, fn), policies=settings.server_group_policy, opts=child
@@ -78,8 +80,23 @@ class Servers(pulumi.ComponentResource):
     def _port(self, host: Host, iface: Interface) -> openstack.networking.Port | None:
         opts = pulumi.ResourceOptions(parent=self, aliases=_aliases(host, iface.name))
         name = logical(host.name, iface.name)
-        if host.zone is None or iface.kind not in ("zone", "mgmt"):
-            return None  # the WAN side of a hub is its floating IP (see vpn.py)
+        if host.zone is None:
+            return None
+        if iface.kind == "wan":
+            if self._wan is None or host.name != self._dc.hub:
+                return None
+            # IKE/NAT-T only: the hub's group, not the zone's (no ssh or services on the WAN).
+            return openstack.networking.Port(
+                name,
+                name=name,
+                network_id=self._wan.network.id,
+                admin_state_up=True,
+                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=self._wan.subnet.id, ip_address=iface.ip)],
+                security_group_ids=[self._security.hub.id],
+                opts=opts,
+            )
+        if iface.kind not in ("zone", "mgmt"):
+            return None
         zone_group = self._security.zones[host.zone].id
         if iface.kind == "mgmt":
             return openstack.networking.Port(
@@ -120,7 +137,7 @@ class Servers(pulumi.ComponentResource):
             name=host.name,
             flavor_name=settings.flavor_of(host.roles),
             image_name=settings.image_of(host.roles),
-            key_pair=settings.key_pair,
+            key_pair=settings.key_pair or None,
             networks=[openstack.compute.InstanceNetworkArgs(port=p.id) for p in ports.values()],
             scheduler_hints=[openstack.compute.InstanceSchedulerHintArgs(group=group.id)] if group else None,
             user_data=settings.user_data,

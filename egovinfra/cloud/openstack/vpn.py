@@ -27,7 +27,7 @@ from egovinfra.compile.vpn.neutron import NeutronVpn, NotExpressible, neutron_vp
 
 
 class StrongswanHub(pulumi.ComponentResource):
-    """The hub's public face: a floating IP on its edge port (IKE arrives NATed, hence NAT-T)."""
+    """The hub's public face: a floating IP on its wan0 port (IKE arrives NATed, hence NAT-T)."""
 
     def __init__(
         self,
@@ -35,7 +35,6 @@ class StrongswanHub(pulumi.ComponentResource):
         port: openstack.networking.Port,
         *,
         external_network: str,
-        pin_address: bool,
         depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -45,11 +44,12 @@ class StrongswanHub(pulumi.ComponentResource):
             name,
             pool=external_network,
             description=f"IKE endpoint of {dc.hub}",
-            # The topology's public address is requested as is; else the lab's WAN address if pinned.
-            address=dc.public_address or (dc.wan.endpoint_address if pin_address else None),
+            # The topology's public address is requested as is (Neutron lets only admins choose
+            # one, or keeps the one this stack already holds); else the cloud picks.
+            address=dc.public_address,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # The edge subnet must be on the router before Neutron can associate the address.
+        # The WAN subnet must be on the router before Neutron can associate the address.
         openstack.networking.FloatingIpAssociate(
             name,
             floating_ip=self.floating_ip.address,

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from netaddr import IPNetwork, cidr_merge
-
 from egovinfra.compile.plan import FlowSource, Host, Plan, Port
 from egovinfra.compile.policy.model import ICMP_ECHO_REQUEST, PortRange, Protocol
 
@@ -57,7 +55,7 @@ def accesses(plan: Plan) -> tuple[Access, ...]:
 @lru_cache(maxsize=4096)
 def merged(cidrs: tuple[str, ...]) -> tuple[str, ...]:
     """The smallest sorted list of prefixes covering exactly `cidrs` (one sort and scan)."""
-    return tuple(str(net) for net in cidr_merge([IPNetwork(c) for c in cidrs]))
+    return tuple(str(net) for net in ipaddress.collapse_addresses(ipaddress.IPv4Network(c) for c in cidrs))
 
 
 def by_address(addresses: Iterable[str]) -> tuple[str, ...]:

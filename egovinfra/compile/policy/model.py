@@ -116,7 +116,7 @@ class SecurityGroup:
 class EdgeTerm:
     """One permit of a vendor edge: the site LAN may reach these hosts on these ports."""
 
-    name: str  # <flow>-<service>, unique in the edge
+    name: str  # <flow>-<service>-<protocol>, unique in the edge
     flow: str
     service: str
     source: str  # the site LAN

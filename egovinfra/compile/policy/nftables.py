@@ -25,9 +25,10 @@ from functools import lru_cache
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.compile.policy.access import Access, by_address, merged, source_datacenter
 from egovinfra.compile.policy.model import Chain, ChainName, NftRule, NftSet, RuleKind, Ruleset
+from egovinfra.compile.ssh import MANAGEMENT_SSH_PORT
 
 IKE_PORTS = ((500, 500), (4500, 4500))
-SSH = ((22, 22),)
+SSH = ((MANAGEMENT_SSH_PORT, MANAGEMENT_SSH_PORT),)
 SET_THRESHOLD = 3  # more source prefixes than this go into a named set
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from egovinfra.compile.plan import Plan
 from egovinfra.compile.policy.access import Access, merged
 from egovinfra.compile.policy.model import SecurityGroup, SgRule
+from egovinfra.compile.ssh import MANAGEMENT_SSH_PORT
 
 ANYWHERE = "0.0.0.0/0"
 OPEN_EGRESS = "egress open: the flows are enforced where traffic arrives"
@@ -45,7 +46,9 @@ def compile_security_groups(plan: Plan, accesses: tuple[Access, ...]) -> tuple[S
     """One security group per zone of every datacenter, in datacenter then zone order."""
     zone_of = {h.name: f"{h.scope}/{h.zone}" for h in plan.hosts if h.kind == "datacenter"}
     by_zone: dict[str, dict[tuple[object, ...], SgRule]] = {}
-    management = SgRule("ingress", "tcp", 22, 22, plan.pools.management, "", MANAGEMENT)
+    management = SgRule(
+        "ingress", "tcp", MANAGEMENT_SSH_PORT, MANAGEMENT_SSH_PORT, plan.pools.management, "", MANAGEMENT
+    )
     for dc in plan.datacenters:
         for zone in dc.zones:
             by_zone[zone.key] = {_key(management): management}

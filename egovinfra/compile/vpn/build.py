@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from egovinfra.compile.plan import Crypto, Datacenter, Host, Plan, Site
 from egovinfra.compile.vpn.match import check_vpn
-from egovinfra.compile.vpn.model import ChildSa, Connection, Platform, Revocation, Tunnel, Vpn
+from egovinfra.compile.vpn.model import ChildSa, Connection, Platform, Revocation, Tunnel, Uniqueness, Vpn
 from egovinfra.compile.vpn.neutron import NotExpressible, neutron_vpn, offered_proposals
 from egovinfra.compile.vpn.tuning import daemon_tuning
 from egovinfra.model.problems import ProblemList
@@ -72,6 +72,7 @@ def _end(
     initiator: bool,
     proposals: _Proposals,
     revocation: Revocation = "relaxed",
+    unique: Uniqueness = "no",
 ) -> Connection:
     """The connection `local` configures towards `remote`, from `local`'s point of view."""
     ike, esp = proposals.of(local.platform)
@@ -103,6 +104,7 @@ def _end(
         initiator=initiator,
         children=(child,),
         revocation=revocation,
+        unique=unique,
     )
 
 
@@ -141,8 +143,8 @@ def _datacenter_tunnel(plan: Plan, first: Datacenter, second: Datacenter, propos
         name=name,
         kind="datacenter",
         origin=("datacenters", second.name),
-        initiator=_end(name, a, b, psk=psk, initiator=True, proposals=proposals),
-        responder=_end(name, b, a, psk=psk, initiator=False, proposals=proposals),
+        initiator=_end(name, a, b, psk=psk, initiator=True, proposals=proposals, unique="replace"),
+        responder=_end(name, b, a, psk=psk, initiator=False, proposals=proposals, unique="replace"),
     )
 
 

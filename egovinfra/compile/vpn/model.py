@@ -15,6 +15,7 @@ from typing import Literal
 # Pulumi, or a vendor edge whose configuration is rendered as data for the network team.
 Platform = Literal["strongswan", "vpnaas", "vendor"]
 AuthMethod = Literal["pubkey", "psk"]
+Uniqueness = Literal["no", "replace"]  # swanctl connections.<conn>.unique
 TunnelKind = Literal["site", "datacenter"]
 # How charon treats the peer certificate's revocation status (swanctl `remote.revocation`):
 # strict refuses a peer whose status is not known good from a current CRL.
@@ -56,6 +57,10 @@ class Connection:
     children: tuple[ChildSa, ...]
     public_addr: str = ""  # where peers reach this end when NAT sits before local_addr ("": local_addr)
     revocation: Revocation = "relaxed"
+    # A second IKE_SA with the same identities replaces the first ("replace") or both stay
+    # ("no"). The datacenter link has one peer: a hub that restarted and initiates again
+    # replaces the stale SA at once instead of leaving it to dead peer detection.
+    unique: Uniqueness = "no"
 
     @property
     def reached_at(self) -> str:

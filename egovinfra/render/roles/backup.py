@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from egovinfra.compile.backup import BACKUP_USER, BORG_PORT, PGBACKREST_PORT
+from egovinfra.compile.backup import BACKUP_USER, PGBACKREST_PORT
 from egovinfra.compile.plan import BackupJob, Host, Plan
+from egovinfra.compile.ssh import borg_port, known_host
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.filesync import filesync_vars
 from egovinfra.render.roles.nearby import host_entries
@@ -32,7 +33,7 @@ BORG_PATHS = {"directory": "/var/backups/egovinfra/directory.ldif", "mail": "/va
 def borg_repository(plan: Plan, job: BackupJob) -> str:
     """The borg URL of a job's repository: the repository host's address, a folder per source host."""
     repository = plan.host(job.repository)
-    return f"ssh://{BACKUP_USER}@{repository.address}:{plan.port(BORG_PORT)}{REPOSITORY_ROOT}/borg/{job.source}"
+    return f"ssh://{BACKUP_USER}@{repository.address}:{borg_port(plan)}{REPOSITORY_ROOT}/borg/{job.source}"
 
 
 def _port(plan: Plan, name: str) -> int:
@@ -45,6 +46,11 @@ def _path(ctx: RenderContext, job: BackupJob) -> str:
         files = filesync_vars(ctx, ctx.plan.host(job.source)) or {}
         return str(files["filesync_path"])
     return BORG_PATHS[job.kind]
+
+
+def _database_hosts(plan: Plan) -> list[Host]:
+    """The hosts of the database's replication (compile.replication): any may archive once promoted."""
+    return [plan.host(name) for r in plan.replications if r.function == "database" for name in r.members]
 
 
 def _database(plan: Plan, host: Host) -> dict[str, Any] | None:
@@ -60,7 +66,7 @@ def _repository(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     if "backup_repository" not in host.roles:
         return None
     stanza = next((j for j in plan.backups.jobs if j.kind == "postgresql" and j.repository == host.name), None)
-    databases = [h for h in plan.hosts if "database" in h.roles and h.kind == "datacenter" and h.managed]
+    databases = _database_hosts(plan)
     return {
         # The stanza's database: the active primary, when this host keeps the stanza.
         "database": (
@@ -89,7 +95,7 @@ def backup_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     # pgBackRest's TLS checks the peer's name: the stanza's repository, or every database host.
     peers = [plan.host(j.repository) for j in backups.jobs if j.kind == "postgresql"] if database else []
     if repository is not None:
-        peers += [h for h in plan.hosts if "database" in h.roles and h.kind == "datacenter" and h.managed]
+        peers += _database_hosts(plan)
     return {
         "backup_stanza": backups.stanza,
         "backup_datacenter": host.scope,
@@ -110,7 +116,8 @@ def backup_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
                 "kind": j.kind,
                 "calendar": j.schedules[0][1],
                 "repository": j.repository,
-                "repository_address": plan.host(j.repository).address,
+                # The repository's name in known_hosts, which carries the port off ssh's default.
+                "repository_known_host": known_host(plan.host(j.repository).address, borg_port(plan)),
                 "url": borg_repository(plan, j),
                 "path": _path(ctx, j),
             }

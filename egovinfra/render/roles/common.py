@@ -6,6 +6,7 @@ from typing import Any
 
 from egovinfra.compile.backup import BACKUP_USER
 from egovinfra.compile.plan import Host
+from egovinfra.compile.ssh import sshd_ports
 from egovinfra.render.hostvars import RenderContext
 
 
@@ -19,6 +20,8 @@ def common_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "common_domain": plan.domain,
         # Sysctls of kernel.* and vm.* fail in lab containers (read-only /proc/sys).
         "common_kernel_sysctls": production,
+        # sshd listens for Ansible, and for borg on a repository host (the topology's `backup-ssh`).
+        "common_ssh_ports": list(sshd_ports(plan, host)),
         # sshd accepts logins only from the out-of-band management network.
         "common_ssh_allow_from": [plan.pools.management],
         # Service accounts, each from its own hosts only: borg from the hosts that back up here.

@@ -63,6 +63,8 @@ def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "dns_zone": plan.domain,
         "dns_listen": [host.address],
         "dns_port": plan.port("dns"),
+        # Where the BIND exporter reads the counters: loopback only.
+        "dns_statistics_listen": list(plan.monitoring.bind_statistics_listen),
         "dns_allow_query": list(sources_reaching(plan, host, plan.endpoint("dns").port)),
         "dns_nameservers": [relative(plan, h.fqdn) for h in servers],
         "dns_hosts": hosts,

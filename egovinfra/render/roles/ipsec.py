@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
+from egovinfra.compile.restarts import restart_order
 from egovinfra.compile.vpn.model import ChildSa, Connection, DaemonTuning
 from egovinfra.render.hostvars import RenderContext
 
@@ -44,6 +45,7 @@ def connection_vars(conn: Connection) -> dict[str, Any]:
         "keyingtries": 0 if conn.initiator else 1,
         "initiator": conn.initiator,
         "revocation": conn.revocation,
+        "unique": conn.unique,
         "children": [_child(c) for c in conn.children],
     }
 
@@ -74,5 +76,10 @@ def ipsec_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "ipsec_retransmit_timeout": 2.0,
         "ipsec_retransmit_base": 1.5,
         "ipsec_connections": [connection_vars(c) for c in connections],
+        # A hub restarts alone and brings these back before the other hub restarts.
+        "ipsec_restart_bring_up": [
+            {"connection": conn, "child": child}
+            for conn, child in restart_order(ctx.plan, host.name).tunnels_to_bring_up
+        ],
         **tuning_vars(ctx.plan.vpn.tuning(host.name)),
     }

@@ -48,7 +48,11 @@ def postgres_exporter_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | N
 
 def bind_exporter_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """The BIND exporter of a DNS host."""
-    return {"bind_exporter_listen": _listen(ctx, host, "bind-exporter")}
+    address, port = ctx.plan.monitoring.bind_statistics_listen
+    return {
+        "bind_exporter_listen": _listen(ctx, host, "bind-exporter"),
+        "bind_exporter_stats_url": f"http://{address}:{port}/",
+    }
 
 
 def _targets(targets: tuple[Target, ...]) -> list[dict[str, str]]:
@@ -63,8 +67,7 @@ def monitoring_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     peers = [plan.host(name) for name in mon.servers]
     return {
         "monitoring_datacenter": host.scope,
-        # The blackbox exporter answers this host's Prometheus only.
-        "monitoring_blackbox_listen": "127.0.0.1:9115",
+        "monitoring_blackbox_listen": mon.blackbox_listen,
         "monitoring_ca_file": TLS_CA,
         "monitoring_domain": plan.domain,
         "monitoring_address": host.address,

@@ -17,6 +17,7 @@ from typing import Any
 
 from egovinfra.compile.plan import Host, Plan, Replication
 from egovinfra.compile.policy.access import sources_reaching
+from egovinfra.compile.restarts import restart_order
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.tlscert import TLS_DIR
 
@@ -109,4 +110,6 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         # A standby that never comes back must not fill the primary's disk with retained WAL.
         "postgresql_max_slot_wal_keep_size": "20GB" if ctx.env == "production" else "1GB",
         "postgresql_hba": _hba(plan, host, replication),
+        # A restart waits for streaming before the other server restarts (compile.restarts).
+        "postgresql_restart_wait_streaming": restart_order(plan, host.name).wait_for_streaming,
     }
