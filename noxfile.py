@@ -69,9 +69,10 @@ def fuzz(session: nox.Session) -> None:
 @nox.session
 def lab(session: nox.Session) -> None:
     """The main job, on one lab: image (cached) → up → converge → verify on the default topology
-    (with the groupware in a browser at the primary); a flow broken by hand must make verify
-    fail; a ministry gateway declared stolen (`pki revoke`, `pki publish`: both hubs close and
-    refuse it, a neighbour still authenticates; `pki issue` brings it back); the restore drill
+    (with the groupware in a browser at the primary); no password in clear on a datacenter
+    segment during the groupware checks; a flow broken by hand must make verify fail; a
+    ministry gateway declared stolen (`pki revoke`, `pki publish`: both hubs close and refuse
+    it, a neighbour still authenticates; `pki issue` brings it back); the restore drill
     (a dropped table, an emptied mailbox and a deleted directory entry, each undone by the
     operator's `egovinfra backup restore`); a gateway's login must reach both log hosts and
     real faults must alert (and clear); then every disaster-recovery drill with the operator's
@@ -82,6 +83,8 @@ def lab(session: nox.Session) -> None:
     session.run("egovinfra", "lab", "up")
     session.run("egovinfra", "converge", "--inventory", "inventories/lab")
     session.run("egovinfra", "lab", "verify")
+    # No password in clear on any datacenter segment during the groupware checks.
+    session.run("pytest", "tests/lab/test_no_cleartext.py", "-q", "-m", "root")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
     session.run("egovinfra", "lab", "revoke-drill")
     session.run("egovinfra", "lab", "restore-drill")

@@ -21,6 +21,7 @@ from egovinfra import pki
 from egovinfra.cli import app
 from egovinfra.cli.secrets_cmds import ca_passphrase, required_ca_passphrase
 from egovinfra.compile import compile_loaded
+from egovinfra.compile.tls import certificate_names
 from egovinfra.model import load_topology
 from egovinfra.pki import crl
 from egovinfra.pki.inventory import EXPIRY_WINDOW_DAYS
@@ -91,9 +92,15 @@ def issue_cmd(
     topology: TopologyOpt = None,
     pki_dir: PkiDirOpt = None,
     days: DaysOpt = 365,
+    alt_name: Annotated[
+        list[str] | None,
+        typer.Option("--alt-name", help="another DNS name of the host's service (repeatable)"),
+    ] = None,
 ) -> None:
-    """Issue the first certificate and key of a gateway."""
-    paths = pki.issue(identity, _base(topology, pki_dir), _passphrase(topology), timedelta(days=days))
+    """Issue the first certificate and key of a gateway or a TLS server."""
+    paths = pki.issue(
+        identity, _base(topology, pki_dir), _passphrase(topology), timedelta(days=days), alt_names=tuple(alt_name or ())
+    )
     out.print(f"certificate {paths.cert}\nkey         {paths.key}")
 
 
@@ -235,11 +242,11 @@ def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: Da
     if not crl.CrlPaths(base).crl.exists():
         crl.publish(base, passphrase)
         out.print(f"published the first (empty) CRL in {crl.CrlPaths(base).crl}")
-    needed = sorted(h.fqdn for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h, plan)))
+    needed = sorted((h for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h, plan))), key=lambda h: h.fqdn)
     issued = [
-        pki.issue(fqdn, base, passphrase, timedelta(days=days)).cert
-        for fqdn in needed
-        if not layout.host_current(fqdn).cert.exists()
+        pki.issue(h.fqdn, base, passphrase, timedelta(days=days), alt_names=certificate_names(plan.tls, h)).cert
+        for h in needed
+        if not layout.host_current(h.fqdn).cert.exists()
     ]
     out.print(f"{len(needed)} host certificates needed, {len(issued)} issued now, in {base}")
 

@@ -15,6 +15,7 @@ from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
 from egovinfra.compile.policy.edges import check_term_names
 from egovinfra.compile.replication import compile_replications
+from egovinfra.compile.tls import compile_tls
 from egovinfra.compile.vpn.build import compile_vpn
 from egovinfra.model.cloud_state import CloudState
 from egovinfra.model.loader import LoadedTopology
@@ -64,7 +65,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None, cloud: Cl
     )
     endpoints = compile_endpoints(services, addresses.hosts, problems)
     servers = compile_servers(addresses.hosts, plan.active.name, problems)
-    plan = replace(plan, endpoints=endpoints, servers=servers)
+    plan = replace(plan, endpoints=endpoints, servers=servers, tls=compile_tls(topo.domain, endpoints))
     plan = replace(plan, replications=compile_replications(plan, problems))
     plan = replace(plan, backups=compile_backups(plan, topo.backup, problems))
     problems.raise_if_any()

@@ -13,6 +13,7 @@ from typing import Literal
 from egovinfra.compile.directory import Directory
 from egovinfra.compile.monitoring_model import Monitoring
 from egovinfra.compile.policy.model import Policy
+from egovinfra.compile.tls_model import Tls, Transport
 from egovinfra.compile.vpn.model import Vpn
 
 InterfaceKind = Literal["zone", "lan", "wan", "mgmt"]
@@ -327,6 +328,7 @@ class Plan:
     degrade_after: int = 30
     timezone: str = "UTC"  # IANA name: the groupware's default for its users
     monitoring: Monitoring = field(default_factory=Monitoring)  # scrapes, alerts, log hosts (compile.monitoring)
+    tls: Tls = field(default_factory=Tls)  # how clients reach each named port (compile.tls)
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -382,6 +384,17 @@ class Plan:
     def port(self, name: str) -> int:
         """The port number of the named port `name`."""
         return self.endpoint(name).port.first
+
+    def transport(self, name: str) -> Transport:
+        """How clients reach the named port `name` (KeyError when it carries no client TLS)."""
+        for transport in self.tls.transports:
+            if transport.port == name:
+                return transport
+        raise KeyError(name)
+
+    def uri(self, name: str, server: Host) -> str:
+        """The URL a client uses for `server`'s named port `name`: the port's scheme, FQDN, port."""
+        return f"{self.transport(name).scheme}://{server.fqdn}:{self.port(name)}"
 
     def replication(self, function: str) -> Replication:
         """The replication of `function` (KeyError when it has none)."""

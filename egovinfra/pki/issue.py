@@ -25,11 +25,13 @@ def sign_leaf(
     now: datetime,
     validity: timedelta = LEAF_VALIDITY,
     key: PrivateKey | None = None,
+    alt_names: tuple[str, ...] = (),
 ) -> tuple[x509.Certificate, PrivateKey]:
     """Sign an end-entity certificate for `fqdn` without checking it against the CA's domain.
 
     The identity goes in subjectAltName dNSName, which strongSwan matches against the IKE
-    identity. The certificate never outlives its issuer.
+    identity, followed by `alt_names` (a service's other names, which TLS clients check).
+    The certificate never outlives its issuer.
     """
     leaf_key = key or generate_key()
     public = leaf_key.public_key()
@@ -61,7 +63,10 @@ def sign_leaf(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH, IPSEC_IKE]),
             critical=False,
         )
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(fqdn)]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in dict.fromkeys((fqdn, *alt_names))]),
+            critical=False,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
@@ -81,6 +86,15 @@ def _checked_identity(issuer: CertificateAuthority, identity: str) -> str:
             f"the issuing CA may only certify {domain} and its subdomains"
         )
     return fqdn
+
+
+def dns_names(cert: x509.Certificate) -> tuple[str, ...]:
+    """The subjectAltName dNSNames of a certificate, in order (the identity first)."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return ()
+    return tuple(san.get_values_for_type(x509.DNSName))
 
 
 def _write_pair(paths: CertKeyPaths, cert: x509.Certificate, key: PrivateKey) -> None:
@@ -103,17 +117,19 @@ def issue(
     passphrase: bytes | None = None,
     validity: timedelta = LEAF_VALIDITY,
     now: datetime | None = None,
+    alt_names: tuple[str, ...] = (),
 ) -> CertKeyPaths:
-    """Issue the first certificate and key for gateway `identity`; refuse if it already has one.
+    """Issue the first certificate and key for `identity` (and its `alt_names`); refuse if it has one.
 
-    `passphrase` unlocks the issuing CA key; the gateway key itself is written unencrypted (0600)
-    because charon loads it unattended.
+    `passphrase` unlocks the issuing CA key; the host key itself is written unencrypted (0600)
+    because charon and the TLS daemons load it unattended.
     """
     layout, issuer, fqdn = _open(identity, pki_dir, passphrase)
+    names = tuple(_checked_identity(issuer, n) for n in alt_names)
     paths = layout.host_current(fqdn)
     if paths.cert.exists():
         raise PkiError(f"{fqdn} already has a certificate at {paths.cert}; use `pki rotate`")
-    cert, key = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity)
+    cert, key = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity, alt_names=names)
     _write_pair(paths, cert, key)
     return paths
 
@@ -128,7 +144,8 @@ def rotate(
     """Move the current certificate and key to ``previous/`` and issue new current ones.
 
     Nothing is revoked: both stay valid until `retire`, so peers can switch over at their pace.
-    Refuses while an earlier rotation has not been retired, so no key is ever overwritten.
+    The new certificate keeps the old one's other names. Refuses while an earlier rotation has
+    not been retired, so no key is ever overwritten.
     """
     layout, issuer, fqdn = _open(identity, pki_dir, passphrase)
     current, previous = layout.host_current(fqdn), layout.host_previous(fqdn)
@@ -136,7 +153,8 @@ def rotate(
         raise PkiError(f"{fqdn} has no certificate yet; use `pki issue`")
     if previous.cert.exists() or previous.key.exists():
         raise PkiError(f"{fqdn} still has a previous certificate; run `pki retire {fqdn}` first")
-    cert, key = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity)
+    kept = dns_names(x509.load_pem_x509_certificate(current.cert.read_bytes()))[1:]
+    cert, key = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity, alt_names=kept)
     previous.cert.parent.mkdir(mode=0o700, exist_ok=True)
     current.key.replace(previous.key)
     current.cert.replace(previous.cert)

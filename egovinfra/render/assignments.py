@@ -10,7 +10,7 @@ from egovinfra.render.roles.fence import gated
 _BY_FUNCTION: dict[str, tuple[str, ...]] = {
     "vpn_hub": ("pki", "ipsec"),
     "site_gateway": ("pki", "ipsec"),
-    "database": ("postgresql", "backup"),
+    "database": ("tlscert", "postgresql", "backup"),
     "filestore": ("filesync", "backup"),
     "backup_repository": ("backup",),
     "dns": ("dns",),

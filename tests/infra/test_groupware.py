@@ -85,10 +85,13 @@ def test_sogo_is_active_in_the_primary_and_standing_by_in_the_secondary(
 ) -> None:
     for host in _hosts(plan, lab, "groupware_app"):
         remote = hosts(host.name)
-        assert remote.file("/etc/sogo/sogo.conf").contains(f"{host.address}:20000")
+        # sogod on the loopback only: the front ends reach it through TLS (nginx) on the host's address.
+        assert remote.file("/etc/sogo/sogo.conf").contains('WOPort = "127.0.0.1:20000"')
+        assert remote.socket(f"tcp://{host.address}:20000").is_listening
+        assert remote.service("nginx").is_running, f"{host.name}: the TLS front should run"
         if host.scope == plan.primary.name:
             assert remote.service("sogo").is_running, f"{host.name}: SOGo should serve"
-            assert remote.socket(f"tcp://{host.address}:20000").is_listening
+            assert remote.socket("tcp://127.0.0.1:20000").is_listening
         else:
             # Its database is a read-only standby until the failover promotes it.
             assert not remote.service("sogo").is_running, f"{host.name}: SOGo should stand by"

@@ -82,8 +82,8 @@ def test_every_ministry_domain_is_hosted_and_only_known_mailboxes_accepted(plan:
 
 
 def test_mail_hosts_replicate_to_each_other_over_the_replication_port(plan: Plan) -> None:
-    assert _vars(plan, "mail", "yde-mail")["mail_replica"] == "tcp:mail.dla.intranet.gov.cm:12345"
-    assert _vars(plan, "mail", "dla-mail")["mail_replica"] == "tcp:mail.yde.intranet.gov.cm:12345"
+    assert _vars(plan, "mail", "yde-mail")["mail_replica"] == "tcps:mail.dla.intranet.gov.cm:12345"
+    assert _vars(plan, "mail", "dla-mail")["mail_replica"] == "tcps:mail.yde.intranet.gov.cm:12345"
     # Each datacenter authenticates against its own directory: the secondary works alone.
     assert _vars(plan, "mail", "dla-mail")["mail_ldap_uri"] == "ldap://ldap.dla.intranet.gov.cm:389"
 
@@ -123,7 +123,8 @@ def test_no_secret_in_any_rendered_groupware_config(plan: Plan) -> None:
 
 def test_front_ends_proxy_to_their_own_datacenter_and_serve_the_service_name(plan: Plan) -> None:
     web = _vars(plan, "web", "dla-web")
-    assert web["web_backend"] == f"http://{plan.host('dla-groupware').address}:20000"
+    assert web["web_backend"] == f"https://{plan.host('dla-groupware').address}:20000"
+    assert web["web_backend_name"] == plan.host("dla-groupware").fqdn
     assert "groupware.intranet.gov.cm" in web["web_server_names"]
     site = _config(plan, "dla-web", "etc/nginx/sites-available/groupware.conf")
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in site
@@ -137,7 +138,10 @@ def test_the_backend_port_is_the_one_the_front_end_flow_opens(plan: Plan) -> Non
     assert flow.sources and all(s.kind == "zone" for s in flow.sources)
 
 
-def test_tls_key_is_readable_by_slapd_on_directory_hosts_only(plan: Plan) -> None:
+def test_tls_key_is_readable_by_the_daemon_that_serves_it(plan: Plan) -> None:
     assert _vars(plan, "tlscert", "yde-ldap")["tlscert_key_group"] == "openldap"
     assert _vars(plan, "tlscert", "yde-web")["tlscert_key_group"] == "root"
-    assert _vars(plan, "tlscert", "yde-groupware")["tlscert_server"] is False
+    # The groupware host serves TLS too (nginx in front of sogod), its key stays root's.
+    assert _vars(plan, "tlscert", "yde-groupware")["tlscert_server"] is True
+    assert _vars(plan, "tlscert", "yde-groupware")["tlscert_key_group"] == "root"
+    assert _vars(plan, "tlscert", "yde-db")["tlscert_key_group"] == "postgres"

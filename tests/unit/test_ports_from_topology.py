@@ -49,8 +49,9 @@ def test_groupware_backend_port(tmp_path: Path) -> None:
     """The issue's case: nftables opened 8080 while SOGo and nginx stayed on 20000."""
     tree = _render_with(tmp_path, ("{groupware: tcp/20000}", "{groupware: tcp/8080}"))
     assert "dport 8080" in _nft(tree, "yde-groupware")
-    assert 'WOPort = "10.1.2.10:8080"' in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
-    assert "http://10.1.2.10:8080" in _file(tree, "yde-web", "etc/nginx/sites-available/groupware.conf")
+    assert 'WOPort = "127.0.0.1:8080"' in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
+    assert "listen 10.1.2.10:8080 ssl;" in _file(tree, "yde-groupware", "etc/nginx/sites-available/sogo-tls.conf")
+    assert "https://10.1.2.10:8080" in _file(tree, "yde-web", "etc/nginx/sites-available/groupware.conf")
     assert "20000" not in _file(tree, "yde-web", "etc/nginx/sites-available/groupware.conf")
 
 
@@ -63,7 +64,7 @@ def test_postgresql_port(tmp_path: Path) -> None:
     assert "dport 5433" in _nft(tree, "yde-db")
     config = _file(tree, "dla-db", "etc/postgresql/15/main/conf.d/egovinfra.conf")
     assert "port = 5433" in config and "port=5433" in config
-    assert "@groupware-db:5433/sogo" in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
+    assert "@groupware-db.intranet.gov.cm:5433/sogo" in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
     assert "5432" not in _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
 
 
@@ -94,7 +95,7 @@ def test_mail_ports(tmp_path: Path) -> None:
     assert master.splitlines()[2].startswith("2525 ") and "\n1587 inet" in master
     dovecot = _file(tree, "yde-mail", "etc/dovecot/dovecot.conf")
     assert "port = 1143" in dovecot and "port = 1993" in dovecot and "port = 12346" in dovecot
-    assert "tcp:mail.dla.intranet.gov.cm:12346" in dovecot
+    assert "tcps:mail.dla.intranet.gov.cm:12346" in dovecot
     sogo = _file(tree, "yde-groupware", "etc/sogo/sogo.conf")
     assert "mail.yde.intranet.gov.cm:1143" in sogo and "mail.yde.intranet.gov.cm:2525" in sogo
     assert "2525" in _nft(tree, "yde-mail") and "12346" in _nft(tree, "yde-mail")

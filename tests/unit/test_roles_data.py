@@ -53,7 +53,7 @@ def test_the_primary_is_in_the_primary_datacenter_and_streams_to_the_secondary()
     assert variables("yde-db")["postgresql_role"] == "primary"
     assert variables("dla-db")["postgresql_role"] == "standby"
     standby = config("dla-db", "etc/postgresql/15/main/conf.d/egovinfra.conf")
-    assert "primary_conninfo = 'host=10.1.3.10 port=5432 user=replicator" in standby
+    assert "primary_conninfo = 'host=db.yde.intranet.gov.cm hostaddr=10.1.3.10 port=5432 user=replicator" in standby
     assert "primary_slot_name = 'dla_db'" in standby
     assert variables("yde-db")["postgresql_slots"] == ["dla_db"]
 
@@ -67,9 +67,9 @@ def test_synchronous_replication_waits_for_the_standby_and_asynchronous_does_not
 
 def test_pg_hba_allows_replication_only_from_the_peer_and_databases_from_the_flows() -> None:
     rules = hba_rules(config("yde-db", "etc/postgresql/15/main/pg_hba.conf"))
-    replication = [r for r in rules if r[0] == "host" and r[1] == "replication"]
-    assert replication == [["host", "replication", "replicator", "10.2.3.10/32", "scram-sha-256"]]
-    clients = {r[3] for r in rules if r[0] == "host" and r[1] == "all"} - {"127.0.0.1/32", "::1/128"}
+    replication = [r for r in rules if r[0] == "hostssl" and r[1] == "replication"]
+    assert replication == [["hostssl", "replication", "replicator", "10.2.3.10/32", "scram-sha-256"]]
+    clients = {r[3] for r in rules if r[0] == "hostssl" and r[1] == "all"} - {"127.0.0.1/32", "::1/128"}
     # backends-to-data (app zones) and datacenter-replication (data zones) reach tcp/5432.
     assert clients == {"10.1.2.0/24", "10.2.2.0/24", "10.1.3.0/24", "10.2.3.0/24"}
     assert not any(r[-1] in ("trust", "password", "md5") for r in rules)

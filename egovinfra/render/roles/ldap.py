@@ -35,9 +35,11 @@ def ldap_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "ldap_people_dn": plan.directory.people_dn,
         "ldap_organization": plan.name,
         "ldap_domain_component": plan.domain.split(".", 1)[0],
-        "ldap_provider_uri": f"ldaps://{main.fqdn}:{replication.endpoint.port.first}",
-        "ldap_port": plan.port("ldap"),
-        "ldap_ldaps_port": replication.endpoint.port.first,
+        "ldap_provider_uri": plan.uri(replication.endpoint.name, main),
+        # What slapd listens on: StartTLS for the back ends, LDAPS for replication.
+        "ldap_listeners": [
+            f"{plan.transport(n).scheme}://:{plan.port(n)}/" for n in ("ldap", replication.endpoint.name)
+        ],
         # Consumers read everything of the provider, passwords included (they answer binds).
         "ldap_replica_dns": [replica_dn(plan.host(h)) for h in replication.replicas] if is_provider else [],
         "ldap_read_networks": acl_networks(readers),

@@ -15,7 +15,7 @@ from egovinfra.compile.plan import Host, Plan
 from egovinfra.compile.policy.access import sources_reaching
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.nearby import host_entries
-from egovinfra.render.roles.web import TLS_DIR
+from egovinfra.render.roles.tlscert import TLS_DIR
 
 
 def service_name(domain: str) -> str:
@@ -54,9 +54,14 @@ def mail_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "mail_domains": [d.name for d in directory.domains],
         "mail_mailboxes": [{"address": p.mail, "uid": p.uid} for p in directory.people],
         "mail_relay_networks": _relay_networks(plan, host),
-        "mail_ldap_uri": f"ldap://{ldap.fqdn}:{plan.port('ldap')}",
+        "mail_ldap_uri": plan.uri("ldap", ldap),
+        # Dovecot's `tls = yes`: StartTLS on the plain port before any bind.
+        "mail_ldap_starttls": plan.transport("ldap").start == "starttls",
         "mail_ldap_people_dn": directory.people_dn,
-        "mail_replica": f"tcp:{peer.fqdn}:{port}" if peer else "",
+        # doveadm over TLS (the peer's certificate checked against the intranet CA): the doveadm
+        # secret authenticates inside it.
+        "mail_replica": f"{plan.transport(replication.endpoint.name).scheme}:{peer.fqdn}:{port}" if peer else "",
+        "mail_replication_tls": plan.transport(replication.endpoint.name).start == "implicit",
         "mail_replication_port": port,
         "mail_smtp_port": plan.port("smtp"),
         "mail_submission_port": plan.port("submission"),

@@ -6,6 +6,9 @@ secondary datacenter streams from it through a physical replication slot of its 
 inter-datacenter tunnel. pg_hba follows the policy: every prefix a flow lets reach the `postgresql`
 port may log in to databases with a password; replication is accepted only from the peer database
 hosts, by the flows the compiled replication names (validate refuses a pair no flow lets through).
+Every TCP rule is `hostssl`, and connections without TLS are rejected first: the server presents its
+intranet certificate (tlscert role) and the standbys check it with the Plan's sslmode (verify-full),
+naming the primary by its FQDN while connecting to its address.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from egovinfra.compile.plan import Host, Plan, Replication
 from egovinfra.compile.policy.access import sources_reaching
 from egovinfra.compile.restarts import restart_order
 from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.roles.tlscert import TLS_DIR
 
 REPLICATION_USER = "replicator"
 
@@ -27,9 +31,21 @@ def slot_name(host: Host) -> str:
 
 def _hba(plan: Plan, host: Host, replication: Replication) -> list[dict[str, str]]:
     reaching = sources_reaching(plan, host, replication.endpoint.port)
+    # First match wins: a connection without TLS meets these before any password rule.
     rules = [
         {
-            "type": "host",
+            "type": "hostnossl",
+            "database": database,
+            "user": "all",
+            "address": "all",
+            "method": "reject",
+            "comment": "no password, no query without TLS",
+        }
+        for database in ("replication", "all")
+    ]
+    rules += [
+        {
+            "type": "hostssl",
             "database": "replication",
             "user": REPLICATION_USER,
             "address": f"{plan.host(link.client).address}/32",
@@ -42,7 +58,7 @@ def _hba(plan: Plan, host: Host, replication: Replication) -> list[dict[str, str
     # `all` never matches replication connections: these rules open databases only.
     rules += [
         {
-            "type": "host",
+            "type": "hostssl",
             "database": "all",
             "user": "all",
             "address": cidr,
@@ -62,13 +78,23 @@ def postgresql_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     is_primary = host.name == primary.name
     # A fenced datacenter's standby is gone until failback: no slot retains WAL for it and no
     # commit waits for it.
+    tls = plan.tls
     standbys = sorted(slot_name(plan.host(h)) for h in replication.replicas if plan.serving(plan.host(h)))
     synchronous = plan.replication_mode == "synchronous" and bool(standbys)
     return {
         "postgresql_version": "15",
         "postgresql_role": "primary" if is_primary else "standby",
         "postgresql_primary_host": primary.name,
-        "postgresql_primary_address": primary.address,
+        # Standbys ask for the primary by its FQDN (what verify-full checks, and the passfile's key)
+        # at its address (no resolver needed).
+        "postgresql_primary_fqdn": primary.fqdn,
+        "postgresql_primary_conninfo": (
+            f"host={primary.fqdn} hostaddr={primary.address} port={replication.endpoint.port.first}"
+            f" user={REPLICATION_USER} sslmode={tls.sslmode} sslrootcert={TLS_DIR}/ca.pem"
+        ),
+        "postgresql_ssl_min_version": tls.min_version,
+        "postgresql_ssl_cert_file": f"{TLS_DIR}/fullchain.pem",
+        "postgresql_ssl_key_file": f"{TLS_DIR}/key.pem",
         "postgresql_listen_addresses": ["localhost", host.address],
         "postgresql_port": replication.endpoint.port.first,
         "postgresql_replication_user": REPLICATION_USER,

@@ -9,19 +9,31 @@ from __future__ import annotations
 from typing import Any
 
 from egovinfra.compile.plan import Host
+from egovinfra.compile.tls import certificate_names
 from egovinfra.render.hostvars import RenderContext
+
+# The role's folder on the host: ca.pem, cert.pem, fullchain.pem, key.pem.
+TLS_DIR = "/etc/egovinfra/tls"
 
 # Functions that serve TLS: the local group that must read the key (slapd drops root) and the
 # packages of the daemons that read it, installed first so that their users exist.
 _SERVERS = {
     "directory": ("openldap", ("slapd",)),
+    "database": ("postgres", ("postgresql",)),
     "mail": ("root", ("postfix", "dovecot-core")),
     "groupware_web": ("root", ("nginx",)),
+    "groupware_app": ("root", ("nginx",)),
     "logs": ("root", ("rsyslog",)),
 }
 # The units that read the certificate: a renewed one is theirs at once (reload where the
 # daemon re-reads it, else a restart; units that do not run yet are left alone).
-_UNITS = {"directory": ("slapd",), "mail": ("postfix", "dovecot"), "groupware_web": ("nginx",)}
+_UNITS = {
+    "directory": ("slapd",),
+    "database": ("postgresql@15-main",),
+    "mail": ("postfix", "dovecot"),
+    "groupware_web": ("nginx",),
+    "groupware_app": ("nginx",),
+}
 
 
 def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
@@ -29,6 +41,8 @@ def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     served = [_SERVERS[f] for f in host.roles if f in _SERVERS]
     return {
         "tlscert_identity": host.fqdn,
+        # The host's service names beside its FQDN (the database alias the groupware verifies).
+        "tlscert_alt_names": list(certificate_names(ctx.plan.tls, host)),
         "tlscert_server": bool(served),
         "tlscert_key_group": served[0][0] if served else "root",
         "tlscert_packages": sorted({p for _, packages in served for p in packages}),

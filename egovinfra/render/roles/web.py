@@ -14,10 +14,11 @@ from typing import Any
 
 from egovinfra.compile.plan import Host
 from egovinfra.render.hostvars import RenderContext
+from egovinfra.render.roles.tlscert import TLS_DIR
 
 # Debian's sogo-common puts SOGo's web application here (a link into /usr/share/GNUstep).
 SOGO_RESOURCES = "/usr/lib/GNUstep/SOGo/WebServerResources"
-TLS_DIR = "/etc/egovinfra/tls"  # the tlscert role's folder on the host
+
 # The resources' URLs carry no version: a week keeps repeat visits fast and an upgrade of SOGo
 # visible to everyone within days (SOGo's Apache example keeps them a year).
 RESOURCES_MAX_AGE = 7 * 24 * 3600
@@ -43,7 +44,10 @@ def web_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         ],
         "web_listen_address": host.address,
         "web_port": plan.port("https"),
-        "web_backend": f"http://{backend.address}:{plan.port('groupware')}",
+        # TLS to the back end's front (roles/groupware), its name checked against the intranet CA.
+        "web_backend": f"https://{backend.address}:{plan.port('groupware')}",
+        "web_backend_name": backend.fqdn,
+        "web_ca_file": f"{TLS_DIR}/ca.pem",
         "web_sogo_resources": SOGO_RESOURCES,
         "web_resources_max_age": RESOURCES_MAX_AGE,
     }
