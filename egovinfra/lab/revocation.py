@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.lab.access import LabAccess
 from egovinfra.lab.errors import LabError
+from egovinfra.poll import until
 
 Say = Callable[[str], None]
 
@@ -110,15 +111,6 @@ def established(access: LabAccess, chosen: Gateways, hub: Host, gateway: Host) -
     return "ESTABLISHED" in listing and f"remote '{gateway.fqdn}'" in listing
 
 
-def _wait(condition: Callable[[], bool], timeout: float, step: float = 1.0) -> float | None:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(step)
-    return None
-
-
 def _initiate(access: LabAccess, chosen: Gateways, gateway: Host, hub: Host) -> bool:
     """The gateway tries to bring its tunnel to `hub` up now (what its keeper does every 30 s)."""
     name = chosen.tunnel(gateway, hub)
@@ -139,7 +131,7 @@ def run(
     """Revoke, check, restore; the report says what held."""
     report = RevocationReport(chosen.revoked.name, chosen.neighbour.name, tuple(h.name for h in chosen.hubs))
     both = (chosen.revoked, chosen.neighbour)
-    if _wait(lambda: all(established(access, chosen, h, g) for h in chosen.hubs for g in both), timeout) is None:
+    if until(lambda: all(established(access, chosen, h, g) for h in chosen.hubs for g in both), timeout) is None:
         raise LabError(f"before the drill, {' and '.join(g.name for g in both)} must have their tunnels up")
     say(f"revoking {chosen.revoked.fqdn} (its tunnels and {chosen.neighbour.name}'s are up)")
     start, wall = time.monotonic(), time.time()
@@ -171,7 +163,7 @@ def run(
     start = time.monotonic()
     actions.restore(chosen.revoked.fqdn)
     report.steps["issue and converge the gateway"] = time.monotonic() - start
-    back = _wait(lambda: all(established(access, chosen, h, chosen.revoked) for h in chosen.hubs), timeout)
+    back = until(lambda: all(established(access, chosen, h, chosen.revoked) for h in chosen.hubs), timeout)
     report.restored_after = None if back is None else time.monotonic() - start
     say(f"{chosen.revoked.name} back: {'yes' if back is not None else 'NO'}")
     return report
