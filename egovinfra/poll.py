@@ -17,14 +17,16 @@ def until(
     step: float = 1.0,
     *,
     tolerate: tuple[type[BaseException], ...] = (),
+    since: float | None = None,
 ) -> float | None:
     """Seconds until `check()` held, or None when it still did not after `timeout` seconds.
 
     `check` runs at least once, and the last check comes after `timeout` has passed, so a
     condition that holds at the deadline is not missed; exceptions of the `tolerate` types
-    count as False.
+    count as False. Both are counted from now, or from `since` (a time.monotonic() value) when
+    the wait started earlier, as a measure that began with a fault.
     """
-    start = time.monotonic()
+    start = time.monotonic() if since is None else since
     while True:
         try:
             held = check()

@@ -35,6 +35,7 @@ from egovinfra.lab.names import ifname
 from egovinfra.lab.netns import ip
 from egovinfra.lab.stores import Store, Written
 from egovinfra.lab.waits import holds, must_hold
+from egovinfra.poll import until
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,15 @@ def _catch_up(
     are watched together, so one slow store does not delay the measure of the others."""
     pending = {store.name: store for store in stores}
     caught: dict[str, float] = {}
-    while pending and time.monotonic() - restored < patience:
+
+    def all_caught_up() -> bool:
         for name, store in list(pending.items()):
             if holds(_reached(store, datacenter, during[name])):
                 caught[name] = round(time.monotonic() - restored, 1)
                 del pending[name]
-        if pending:
-            time.sleep(1.0)
+        return not pending
+
+    until(all_caught_up, patience, step=1.0, since=restored)
     return caught
 
 

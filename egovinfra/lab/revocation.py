@@ -107,6 +107,7 @@ def pick_gateways(plan: Plan, avoid: set[str], revoked: str | None = None) -> Ga
 
 def established(access: LabAccess, chosen: Gateways, hub: Host, gateway: Host) -> bool:
     """True when `hub` holds an established IKE SA with `gateway`'s identity."""
+    # Over ssh, as vici's socket is inside the hub; `--ike` narrows the listing to this one tunnel.
     listing = access.must(hub.name, f"swanctl --list-sas --ike {chosen.tunnel(gateway, hub)}")
     return "ESTABLISHED" in listing and f"remote '{gateway.fqdn}'" in listing
 

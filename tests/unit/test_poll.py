@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from egovinfra import poll
-from egovinfra.lab import waits
+from egovinfra.lab import outages, waits
 from egovinfra.lab.errors import LabError
+from egovinfra.lab.stores import Store, Written
 from egovinfra.verify import groupware
 
 
@@ -127,3 +128,40 @@ def test_groupware_wait_tolerates_a_failed_check(clock: Clock) -> None:
 
     assert groupware.wait_for(check, 10, every=2.0) == 4.0
     assert groupware.wait_for(lambda: False, 3, every=2.0) is None
+
+
+def test_a_wait_counted_from_an_earlier_start(clock: Clock) -> None:
+    clock.now = 100.0
+    calls, check = holds_from(2)
+    # the fault came at 97: 3 s of the 5 s budget are gone, the answer counts from 97
+    assert poll.until(check, 5.0, 1.0, since=97.0) == 5.0
+    assert len(calls) == 3
+    clock.now = 100.0
+    assert poll.until(lambda: False, 5.0, 1.0, since=97.0) is None
+    assert clock.now == 103.0  # the first check past 97 + 5
+
+
+def store(name: str, arrives_at: dict[str, float], clock: Clock) -> Store:
+    """A store whose items reach the datacenter at a given (fake) time; unreachable before 2 s."""
+
+    def present(datacenter: str, keys: tuple[str, ...]) -> set[str]:
+        if clock.now < 2.0:
+            raise LabError(f"{name}: connection refused")
+        return {k for k in keys if clock.now >= arrives_at[k]}
+
+    return Store(name, "items", "takes writes", lambda dc, key: None, present, lambda dc: True)
+
+
+def test_catch_up_times_each_store_on_its_own(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:
+    monkeypatch.setattr(outages, "time", clock)
+    fast = store("files", {"a": 3.0}, clock)
+    slow = store("directory", {"b": 4.0, "c": 7.0}, clock)
+    never = store("mail", {"d": 1e9}, clock)
+    during = {
+        "files": Written(("a",), (0.0,), "dc1"),
+        "directory": Written(("b", "c"), (0.0, 0.0), "dc1"),
+        "mail": Written(("d",), (0.0,), "dc1"),
+    }
+    caught = outages._catch_up((fast, slow, never), during, "dc1", restored=0.0, patience=10.0)
+    assert caught == {"files": 3.0, "directory": 7.0}
+    assert 10.0 < clock.now <= 11.0
