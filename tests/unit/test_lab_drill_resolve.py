@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import dns.flags
 import dns.message
@@ -15,6 +18,7 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
+from egovinfra import poll
 from egovinfra.lab import drill_resolve, failover
 from egovinfra.lab.drill_resolve import resolve
 
@@ -150,3 +154,22 @@ def test_the_writer_ships_the_resolver_it_imports() -> None:
     assert "from drill_resolve import resolve" in failover.WRITER
     assert failover.RESOLVER.name == "drill_resolve.py"
     assert "def resolve(" in failover.RESOLVER.read_text()
+
+
+def test_the_writer_runs_with_the_resolver_beside_it(tmp_path: Path) -> None:
+    """writer.py as the drill starts it on the client (psycopg2 faked): no DNS answer is a
+    logged failure, and the writer goes on until told to stop."""
+    (tmp_path / "writer.py").write_text(failover.WRITER)
+    (tmp_path / "drill_resolve.py").write_text(failover.RESOLVER.read_text())
+    (tmp_path / "psycopg2.py").write_text("def connect(**kwargs):\n    raise AssertionError('no address')\n")
+    (tmp_path / "password").write_text("secret\n")
+    log, stop = tmp_path / "writes.log", tmp_path / "stop"
+    argv = ["db.drill.invalid", "127.0.0.1", "password", str(log), str(stop), "0.05", "drill", "drill"]
+    writer = subprocess.Popen([sys.executable, "writer.py", *argv], cwd=tmp_path)
+    try:
+        assert poll.until(lambda: log.exists() and len(log.read_text().splitlines()) >= 2, 10, step=0.1)
+    finally:
+        stop.touch()
+        writer.wait(timeout=10)
+    first = log.read_text().splitlines()[0].split()
+    assert (first[0], first[1], first[3], first[4]) == ("fail", "1", "None", "OSError")
