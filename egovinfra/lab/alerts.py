@@ -19,6 +19,7 @@ from egovinfra.compile.plan import Plan
 from egovinfra.lab.access import LabAccess
 from egovinfra.lab.errors import LabError
 from egovinfra.lab.failover import SERVICE as POSTGRESQL
+from egovinfra.poll import until
 
 # A runtime drop-in: the killed charon stays dead (a crash systemd gave up on) until an operator
 # starts the unit again; removed after the repair.
@@ -210,7 +211,10 @@ def _wait(
     firing: bool,
     say: Callable[[str], None],
 ) -> None:
-    while time.monotonic() - since < give_up:
+    """Read the alerts until every expected one fired (or, after the repair, cleared); record
+    when each did, counted from `since`."""
+
+    def settled() -> bool:
         active = read_alerts(access, reader, alertmanagers)
         elapsed = round(time.monotonic() - since, 1)
         for (_, expected), timing in timings.items():
@@ -222,8 +226,8 @@ def _wait(
                 timing.cleared_after = elapsed
                 say(f"  {elapsed:6.1f} s  cleared {timing.alert}")
         done = [t.fired_after if firing else t.cleared_after for t in timings.values()]
-        if firing and all(d is not None for d in done):
-            return
-        if not firing and all(d is not None for t, d in zip(timings.values(), done, strict=True) if t.fired_after):
-            return
-        time.sleep(POLL_SECONDS)
+        if firing:
+            return all(d is not None for d in done)
+        return all(d is not None for t, d in zip(timings.values(), done, strict=True) if t.fired_after)
+
+    until(settled, give_up, step=POLL_SECONDS, since=since)

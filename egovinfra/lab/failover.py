@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +41,7 @@ from egovinfra.lab.errors import LabError
 from egovinfra.lab.names import ifname
 from egovinfra.lab.netns import ip, ip_json
 from egovinfra.lab.stores import Store, Written
+from egovinfra.lab.waits import must_hold, until_answered
 
 DRILL_DIR = "/root/.egovinfra-drill"
 DATABASE = "drill"
@@ -49,37 +49,18 @@ ROLE = "drill"
 PG = "runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1"
 SERVICE = "postgresql@15-main"
 INTERVAL = 0.1
+RESOLVER = Path(__file__).with_name("drill_resolve.py")
 
-# Runs on the client: resolves the service name like a stub resolver (each server in turn, 1 s
-# each, no cache), writes one numbered row per interval in autocommit, logs "ack|fail N time
-# address". TCP timeouts are short so a write to a lost server fails in seconds, not minutes.
+# Runs on the client next to drill_resolve.py: resolves the service name at each reconnection,
+# writes one numbered row per interval in autocommit, logs "ack|fail N time address". TCP
+# timeouts are short so a write to a lost server fails in seconds, not minutes.
 WRITER = r"""
-import os, socket, struct, sys, time
+import os, sys, time
 import psycopg2
+from drill_resolve import resolve
 name, servers, password_file, log, stop, interval, database, user = sys.argv[1:9]
 password = open(password_file).read().strip()
 interval = float(interval)
-
-def resolve():
-    query = struct.pack(">HHHHHH", os.getpid() & 0xFFFF, 0x0100, 1, 0, 0, 0)
-    query += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
-    for server in servers.split(","):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(1.0)
-            try:
-                s.sendto(query, (server, 53))
-                data = s.recv(2048)
-            except OSError:
-                continue
-        count, at = struct.unpack(">H", data[6:8])[0], len(query)
-        for _ in range(count):
-            at += 2 if data[at] & 0xC0 else data.index(b"\0", at) + 1 - at
-            rtype, _, _, length = struct.unpack(">HHIH", data[at:at + 10])
-            at += 10
-            if rtype == 1 and length == 4:
-                return socket.inet_ntoa(data[at:at + 4])
-            at += length
-    return None
 
 n, conn, address = 0, None, None
 with open(log, "a", buffering=1) as out:
@@ -87,7 +68,7 @@ with open(log, "a", buffering=1) as out:
         n += 1
         try:
             if conn is None:
-                address = resolve()
+                address = resolve(name, servers.split(","))
                 if address is None:
                     raise OSError("no DNS answer")
                 conn = psycopg2.connect(host=address, dbname=database, user=user, password=password,
@@ -162,24 +143,6 @@ class ServiceDrill:
     give_back: Callable[[], None]  # after failback: what was written alone is in the primary
 
 
-def _holds(check: Callable[[], bool]) -> bool:
-    """`check()`, where a host that does not answer (yet) is a no."""
-    try:
-        return check()
-    except (LabError, subprocess.TimeoutExpired):
-        return False
-
-
-def _until(check: Callable[[], bool], timeout: float, step: float = 1.0) -> float | None:
-    """Seconds until `check()` held, or None after `timeout`."""
-    start = time.monotonic()
-    while not _holds(check):
-        if time.monotonic() - start > timeout:
-            return None
-        time.sleep(step)
-    return time.monotonic() - start
-
-
 def _read_again(read: Callable[[], list[str]], timeout: float) -> set[str]:
     """`read()`, again while the host refuses (the operator's converge may still restart it)."""
     result: list[str] = []
@@ -188,7 +151,7 @@ def _read_again(read: Callable[[], list[str]], timeout: float) -> set[str]:
         result[:] = read()
         return True
 
-    if _until(once, timeout, step=2.0) is None:
+    if until_answered(once, timeout, step=2.0) is None:
         raise LabError(f"no answer for {timeout:.0f} s")
     return set(result)
 
@@ -203,7 +166,7 @@ def store_drill(store: Store, primary: str, secondary: str, *, count: int = 3, t
         written.append(store.write(primary, count))
 
     def take_over(lost_at: float) -> ServiceOutcome:
-        waited = _until(lambda: store.serving(secondary), timeout)
+        waited = until_answered(lambda: store.serving(secondary), timeout)
         rto = None if waited is None else round(time.time() - lost_at, 1)
         before = written[-1]
         missing = _read_again(lambda: store.missing(secondary, before), timeout)
@@ -223,7 +186,7 @@ def store_drill(store: Store, primary: str, secondary: str, *, count: int = 3, t
 
     def give_back() -> None:
         alone = written[-1]
-        if _until(lambda: not store.missing(primary, alone), timeout, step=2.0) is None:
+        if until_answered(lambda: not store.missing(primary, alone), timeout, step=2.0) is None:
             missing = ", ".join(store.missing(primary, alone))
             raise LabError(f"{store.name} written through {secondary} alone, missing in {primary}: {missing}")
 
@@ -241,15 +204,6 @@ class Actions:
 
 def _psql(access: LabAccess, host: str, sql: str, database: str = "postgres", timeout: float = 60.0) -> str:
     return access.must(host, f'{PG} -d {database} -c "{sql}"', timeout=timeout).strip()
-
-
-def _wait(what: str, check: Callable[[], bool], timeout: float, step: float = 0.5) -> float:
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise LabError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(step)
-    return time.monotonic() - start
 
 
 def _streaming(access: LabAccess, primary: str, standby_address: str) -> bool:
@@ -286,6 +240,7 @@ def _prepare(access: LabAccess, drill: DrillPlan, primary: str | None = None) ->
         f"rm -rf {DRILL_DIR} && mkdir -m 700 {DRILL_DIR} && cat > {DRILL_DIR}/password",
         input_text=password + "\n",
     )
+    access.must(client, f"cat > {DRILL_DIR}/drill_resolve.py", input_text=RESOLVER.read_text())
     access.must(client, f"cat > {DRILL_DIR}/writer.py", input_text=WRITER)
 
 
@@ -306,15 +261,6 @@ def _start_writer(access: LabAccess, drill: DrillPlan) -> None:
     )
 
 
-def _container_init(pid: int) -> int | None:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    try:
-        first = children.read_text().split()
-    except OSError:
-        return None
-    return int(first[0]) if first else None
-
-
 def lose_datacenter(access: LabAccess, drill: DrillPlan) -> float:
     """Cut the datacenter's WAN link, power its hosts off (SIGKILL of each container's init) and
     take their interfaces down; return the wall-clock time of the loss."""
@@ -325,7 +271,7 @@ def lose_datacenter(access: LabAccess, drill: DrillPlan) -> float:
     for host in drill.lost_hosts:
         machine = machines.get(host)
         pid = pids.get(machine or "")
-        init = _container_init(pid) if pid and procs.alive(pid) else None
+        init = procs.container_init(pid) if pid and procs.alive(pid) else None
         if init is not None:
             os.kill(init, signal.SIGKILL)
     for host in drill.lost_hosts:
@@ -372,7 +318,12 @@ def failover(
     _prepare(access, drill)
     _start_writer(access, drill)
     say(f"{client} writes to {drill.service_name} every {INTERVAL:.1f} s")
-    _wait(f"{warmup} writes from {client}", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= warmup, 120)
+    must_hold(
+        f"{warmup} writes from {client}",
+        lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= warmup,
+        120,
+        step=0.5,
+    )
     for service in services:
         say(f"{service.name}: preparing")
         service.prepare()
@@ -397,7 +348,7 @@ def failover(
     def resumed() -> bool:
         return any(w[0] == "ack" and w[3] != lost_address for w in _writes(access, client))
 
-    _wait("writes to resume", resumed, 180)
+    must_hold("writes to resume", resumed, 180, step=0.5)
     time.sleep(settle)
     access.must(client, f"touch {DRILL_DIR}/stop")
     time.sleep(1.0)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from egovinfra.compile.plan import Plan
 from egovinfra.lab.access import LabAccess
 from egovinfra.lab.errors import LabError
+from egovinfra.poll import until
 
 STORE = "/var/log/remote"
 POLL_SECONDS = 0.5
@@ -53,10 +54,13 @@ def run(
     report = LogsReport(gateway, pattern, {s: None for s in stores}, limit)
     say(f"ssh login on {gateway} from source port {port}; reading {', '.join(stores)}")
     command = f"grep -rqE {shlex.quote(pattern)} {STORE}/{shlex.quote(gateway)}/"
-    while time.monotonic() - start < give_up and any(v is None for v in report.seen_after.values()):
+
+    def seen_everywhere() -> bool:
         for store in stores:
             if report.seen_after[store] is None and access.ssh(store, command).returncode == 0:
                 report.seen_after[store] = round(time.monotonic() - start, 2)
                 say(f"  {report.seen_after[store]:5.2f} s  on {store}")
-        time.sleep(POLL_SECONDS)
+        return all(v is not None for v in report.seen_after.values())
+
+    until(seen_everywhere, give_up, step=POLL_SECONDS, since=start)
     return report

@@ -25,17 +25,17 @@ from egovinfra.lab.errors import LabError
 from egovinfra.lab.failover import (
     DATABASE,
     DRILL_DIR,
-    _holds,
     _prepare,
     _psql,
     _start_writer,
-    _wait,
     _writes,
     lose_datacenter,
 )
 from egovinfra.lab.names import ifname
 from egovinfra.lab.netns import ip
 from egovinfra.lab.stores import Store, Written
+from egovinfra.lab.waits import holds, must_hold
+from egovinfra.poll import until
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,15 @@ def _catch_up(
     are watched together, so one slow store does not delay the measure of the others."""
     pending = {store.name: store for store in stores}
     caught: dict[str, float] = {}
-    while pending and time.monotonic() - restored < patience:
+
+    def all_caught_up() -> bool:
         for name, store in list(pending.items()):
-            if _holds(_reached(store, datacenter, during[name])):
+            if holds(_reached(store, datacenter, during[name])):
                 caught[name] = round(time.monotonic() - restored, 1)
                 del pending[name]
-        if pending:
-            time.sleep(1.0)
+        return not pending
+
+    until(all_caught_up, patience, step=1.0, since=restored)
     return caught
 
 
@@ -134,7 +136,7 @@ def run(
     _prepare(access, drill, primary)
     _start_writer(access, drill)
     client = drill.client.name
-    _wait("writes", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= 20, 120)
+    must_hold("writes", lambda: sum(w[0] == "ack" for w in _writes(access, client)) >= 20, 120, step=0.5)
     say(f"{name}: {fault}")
     start, fault_at = time.monotonic(), time.time()
     inject()
@@ -150,9 +152,9 @@ def run(
     report.steps["restore"] = time.monotonic() - start
     restored = time.monotonic()
 
-    _wait(f"{standby} streaming", lambda: bool(_sync_state(access, primary)), 300, step=1.0)
+    must_hold(f"{standby} streaming", lambda: bool(_sync_state(access, primary)), 300, step=1.0)
     report.standby_streaming_after = round(time.monotonic() - restored, 1)
-    _wait("synchronous replication", lambda: _sync_state(access, primary) in ("sync", "quorum"), 300, step=1.0)
+    must_hold("synchronous replication", lambda: _sync_state(access, primary) in ("sync", "quorum"), 300, step=1.0)
     report.synchronous_after = round(time.monotonic() - restored, 1)
     time.sleep(2.0)
     stopped = time.time()
@@ -167,10 +169,11 @@ def run(
     report.primary_in_recovery = _psql(access, primary, "SELECT pg_is_in_recovery()") == "t"
     on_primary = {int(x) for x in _psql(access, primary, "SELECT seq FROM writes", DATABASE).split()}
     target_lsn = _psql(access, primary, "SELECT pg_current_wal_lsn()")
-    _wait(
+    must_hold(
         f"{standby} replaying",
         lambda: _psql(access, standby, f"SELECT pg_last_wal_replay_lsn() >= '{target_lsn}'::pg_lsn") == "t",
         120,
+        step=0.5,
     )
     on_standby = {int(x) for x in _psql(access, standby, "SELECT seq FROM writes", DATABASE).split()}
     numbers = {w[1] for w in acked}

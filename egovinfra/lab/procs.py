@@ -1,51 +1,42 @@
-"""Find and stop the lab's nspawn processes by PID, read from /proc (never by a broad pkill)."""
+"""Find and stop the lab's nspawn processes by PID, read with psutil (never by a broad pkill)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
-PROC = Path("/proc")
+import psutil
 
+from egovinfra.poll import until
 
-def cmdline(pid: int) -> list[str] | None:
-    """The argv of ``pid``, or None when the process is gone."""
-    try:
-        raw = (PROC / str(pid) / "cmdline").read_bytes()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (which may hold spaces)."""
-    try:
-        raw = (PROC / str(pid) / "stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return raw[raw.rindex(")") + 2 :].split()
+# Errors of a process that is gone, a zombie, or not ours to read: all mean "not this one".
+_GONE = (psutil.NoSuchProcess, psutil.AccessDenied)
 
 
 def starttime(pid: int) -> int | None:
-    """Start time of ``pid`` in clock ticks since boot (stat field 22), None when gone."""
-    fields = _stat_fields(pid)
-    return None if fields is None else int(fields[19])
+    """Start time of ``pid`` in clock ticks since boot (stat field 22), None when gone.
+
+    psutil's create_time() is that value plus the boot time in wall-clock seconds, which moves
+    when the clock is stepped; the state file outlives such steps, so the guard against PID
+    reuse keeps the boot-relative ticks (the unit state files have always stored).
+    """
+    try:
+        created = psutil.Process(pid).create_time()
+    except _GONE:
+        return None
+    return round((float(created) - float(psutil.boot_time())) * os.sysconf("SC_CLK_TCK"))
 
 
 def alive(pid: int) -> bool:
     """True while ``pid`` exists and is not a zombie."""
-    fields = _stat_fields(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def parent(pid: int) -> int | None:
-    """The parent PID of ``pid``, None when gone."""
-    fields = _stat_fields(pid)
-    return None if fields is None else int(fields[1])
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except _GONE:
+        return False
 
 
 def machine_name_of(argv: Sequence[str]) -> str | None:
@@ -62,36 +53,32 @@ def machine_name_of(argv: Sequence[str]) -> str | None:
     return None
 
 
-def all_pids() -> list[int]:
-    """PIDs of every process on the machine."""
-    return [int(p.name) for p in PROC.iterdir() if p.name.isdigit()]
-
-
 def find_machines(prefix: str) -> dict[int, str]:
     """nspawn processes whose machine name starts with ``prefix-``: PID -> machine name."""
     found: dict[int, str] = {}
-    for pid in all_pids():
-        argv = cmdline(pid)
-        name = machine_name_of(argv) if argv else None
+    for proc in psutil.process_iter(["cmdline"]):
+        argv = proc.info["cmdline"]  # None when unreadable, [] for a zombie
+        name = machine_name_of([str(a) for a in argv]) if argv else None
         if name is not None and name.startswith(prefix + "-"):
-            found[pid] = name
+            found[int(proc.pid)] = name
     return found
 
 
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` in the process tree."""
-    children: dict[int, list[int]] = {}
-    for other in all_pids():
-        ppid = parent(other)
-        if ppid is not None:
-            children.setdefault(ppid, []).append(other)
-    below: list[int] = []
-    todo = list(children.get(pid, []))
-    while todo:
-        current = todo.pop()
-        below.append(current)
-        todo.extend(children.get(current, []))
-    return below
+    try:
+        return [int(child.pid) for child in psutil.Process(pid).children(recursive=True)]
+    except _GONE:
+        return []
+
+
+def container_init(pid: int) -> int | None:
+    """The container's init: the one child of the nspawn ``pid``; None when it has none (yet)."""
+    try:
+        children = psutil.Process(pid).children()
+    except _GONE:
+        return None
+    return min((int(child.pid) for child in children), default=None)
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
@@ -105,13 +92,8 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _reap(pid)
-        if not alive(pid):
-            return True
-        time.sleep(0.05)
+def _stopped(pid: int) -> bool:
+    _reap(pid)
     return not alive(pid)
 
 
@@ -120,21 +102,22 @@ def stop_all(pids: Sequence[int], timeout: float = 10.0) -> list[int]:
     ``timeout`` together with its process tree; return the PIDs that had to be killed.
 
     Killing a container's init (a descendant of nspawn) takes its whole PID namespace with it.
+    A zombie counts as stopped: its parent may never reap it (psutil.wait_procs would wait).
     """
     for pid in pids:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    remaining = list(pids)
-    while remaining and time.monotonic() < deadline:
-        for pid in remaining:
-            _reap(pid)
-        remaining = [pid for pid in remaining if alive(pid)]
-        if remaining:
-            time.sleep(0.05)
-    for pid in remaining:
+    remaining: list[int] = list(pids)
+
+    def stopped() -> bool:
+        remaining[:] = [pid for pid in remaining if not _stopped(pid)]
+        return not remaining
+
+    until(stopped, timeout, step=0.05)
+    killed = list(remaining)
+    for pid in killed:
         for below in descendants(pid):
             _signal(below, signal.SIGKILL)
         _signal(pid, signal.SIGKILL)
-    for pid in remaining:
-        _wait_gone(pid, 5.0)
-    return remaining
+    for pid in killed:
+        until(partial(_stopped, pid), 5.0, step=0.05)
+    return killed

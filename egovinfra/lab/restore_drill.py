@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from egovinfra.compile.plan import Plan
 from egovinfra.lab.access import LabAccess
 from egovinfra.lab.errors import LabError
+from egovinfra.lab.waits import must_hold
+from egovinfra.poll import until
 
 PG = "runuser -u postgres -- psql -XAtq -v ON_ERROR_STOP=1 -d postgres"
 TABLE = "egovinfra_restore_drill"
@@ -66,21 +68,11 @@ class DrillReport:
         return asdict(self)
 
 
-def _wait(what: str, check: Callable[[], bool], timeout: float, step: float = 1.0) -> float:
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise LabError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(step)
-    return time.monotonic() - start
-
-
 def _eventually(check: Callable[[], bool], timeout: float) -> bool:
     try:
-        _wait("", check, timeout)
+        return until(check, timeout) is not None
     except LabError:
         return False
-    return True
 
 
 def _timed(step: Callable[[], None]) -> float:
@@ -211,12 +203,12 @@ def run(access: LabAccess, plan: Plan, commands: Commands, say: Say) -> DrillRep
     report.outcomes.append(entry)
 
     say("health: PostgreSQL synchronous again, the restored data in the other datacenter")
-    report.synchronous_again_seconds = round(_wait("a synchronous standby", lab.synchronous, 180), 1)
+    report.synchronous_again_seconds = round(must_hold("a synchronous standby", lab.synchronous, 180), 1)
     for standby in lab.standbys:
-        _wait(f"the restored rows on {standby}", lambda s=standby: lab.rows(s) == database.restored, 60)  # type: ignore[misc]
+        must_hold(f"the restored rows on {standby}", lambda s=standby: lab.rows(s) == database.restored, 60)  # type: ignore[misc]
     report.standby_rows = lab.rows(lab.standbys[0]) if lab.standbys else 0
-    _wait(f"{dn} on {lab.other_ldap}", lambda: bool(lab.entry(lab.other_ldap, dn)), 60)
-    _wait(
+    must_hold(f"{dn} on {lab.other_ldap}", lambda: bool(lab.entry(lab.other_ldap, dn)), 60)
+    must_hold(
         f"{mailbox}'s mail on {lab.other_mail}",
         lambda: lab.messages(lab.other_mail, mailbox) >= mail.restored,
         120,

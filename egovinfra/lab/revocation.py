@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.lab.access import LabAccess
 from egovinfra.lab.errors import LabError
+from egovinfra.poll import until
 
 Say = Callable[[str], None]
 
@@ -106,17 +107,9 @@ def pick_gateways(plan: Plan, avoid: set[str], revoked: str | None = None) -> Ga
 
 def established(access: LabAccess, chosen: Gateways, hub: Host, gateway: Host) -> bool:
     """True when `hub` holds an established IKE SA with `gateway`'s identity."""
+    # Over ssh, as vici's socket is inside the hub; `--ike` narrows the listing to this one tunnel.
     listing = access.must(hub.name, f"swanctl --list-sas --ike {chosen.tunnel(gateway, hub)}")
     return "ESTABLISHED" in listing and f"remote '{gateway.fqdn}'" in listing
-
-
-def _wait(condition: Callable[[], bool], timeout: float, step: float = 1.0) -> float | None:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(step)
-    return None
 
 
 def _initiate(access: LabAccess, chosen: Gateways, gateway: Host, hub: Host) -> bool:
@@ -139,7 +132,7 @@ def run(
     """Revoke, check, restore; the report says what held."""
     report = RevocationReport(chosen.revoked.name, chosen.neighbour.name, tuple(h.name for h in chosen.hubs))
     both = (chosen.revoked, chosen.neighbour)
-    if _wait(lambda: all(established(access, chosen, h, g) for h in chosen.hubs for g in both), timeout) is None:
+    if until(lambda: all(established(access, chosen, h, g) for h in chosen.hubs for g in both), timeout) is None:
         raise LabError(f"before the drill, {' and '.join(g.name for g in both)} must have their tunnels up")
     say(f"revoking {chosen.revoked.fqdn} (its tunnels and {chosen.neighbour.name}'s are up)")
     start, wall = time.monotonic(), time.time()
@@ -171,7 +164,7 @@ def run(
     start = time.monotonic()
     actions.restore(chosen.revoked.fqdn)
     report.steps["issue and converge the gateway"] = time.monotonic() - start
-    back = _wait(lambda: all(established(access, chosen, h, chosen.revoked) for h in chosen.hubs), timeout)
+    back = until(lambda: all(established(access, chosen, h, chosen.revoked) for h in chosen.hubs), timeout)
     report.restored_after = None if back is None else time.monotonic() - start
     say(f"{chosen.revoked.name} back: {'yes' if back is not None else 'NO'}")
     return report

@@ -19,7 +19,8 @@ STATE_FILE = "state.json"
 
 
 class ProcessRecord(BaseModel):
-    """An nspawn process; ``starttime`` (from /proc/PID/stat) guards against PID reuse."""
+    """An nspawn process; ``starttime`` (clock ticks since boot, see procs.starttime) guards
+    against PID reuse."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from egovinfra.compile.directory import Person
 from egovinfra.compile.plan import Host, Plan
+from egovinfra.poll import until
 from egovinfra.secrets import SecretsError, SecretsStore, Vault, resolve_password_file, resolve_secrets_dir
 
 Runner = Callable[[str, Sequence[str], str | None], subprocess.CompletedProcess[str]]
@@ -204,17 +205,8 @@ def new_token() -> str:
 
 
 def wait_for(check: Callable[[], bool], timeout: float, every: float = 1.0) -> float | None:
-    """Seconds until `check()` held, or None after `timeout`."""
-    start = time.monotonic()
-    while True:
-        try:
-            if check():
-                return time.monotonic() - start
-        except GroupwareCheckError:
-            pass
-        if time.monotonic() - start > timeout:
-            return None
-        time.sleep(every)
+    """Seconds until `check()` held, or None after `timeout`; a failed check is a no."""
+    return until(check, timeout, every, tolerate=(GroupwareCheckError,))
 
 
 @dataclass(frozen=True)
