@@ -10,7 +10,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from egovinfra.pki.ca import BACKDATE, CertificateAuthority, load_issuing, permitted_domain
 from egovinfra.pki.errors import PkiError
-from egovinfra.pki.keys import PrivateKey, generate_key, write_cert, write_key
+from egovinfra.pki.keys import PrivateKey, generate_key, load_cert, write_cert, write_key
 from egovinfra.pki.names import normalize_dns_name, within_domain
 from egovinfra.pki.store import CertKeyPaths, PkiLayout, ensure_outside_repository
 
@@ -153,7 +153,7 @@ def rotate(
         raise PkiError(f"{fqdn} has no certificate yet; use `pki issue`")
     if previous.cert.exists() or previous.key.exists():
         raise PkiError(f"{fqdn} still has a previous certificate; run `pki retire {fqdn}` first")
-    kept = dns_names(x509.load_pem_x509_certificate(current.cert.read_bytes()))[1:]
+    kept = dns_names(load_cert(current.cert))[1:]
     cert, key = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity, alt_names=kept)
     previous.cert.parent.mkdir(mode=0o700, exist_ok=True)
     current.key.replace(previous.key)
