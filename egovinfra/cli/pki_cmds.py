@@ -243,12 +243,22 @@ def ensure_cmd(topology: TopologyOpt = None, pki_dir: PkiDirOpt = None, days: Da
         crl.publish(base, passphrase)
         out.print(f"published the first (empty) CRL in {crl.CrlPaths(base).crl}")
     needed = sorted((h for h in plan.hosts if {"pki", "tlscert"} & set(ansible_roles(h, plan))), key=lambda h: h.fqdn)
+    validity = timedelta(days=days)
     issued = [
-        pki.issue(h.fqdn, base, passphrase, timedelta(days=days), alt_names=certificate_names(plan.tls, h)).cert
+        pki.issue(h.fqdn, base, passphrase, validity, alt_names=certificate_names(plan.tls, h)).cert
         for h in needed
         if not layout.host_current(h.fqdn).cert.exists()
     ]
+    # A certificate issued before the topology gave its host another name is signed again for it.
+    renamed = [
+        h.fqdn
+        for h in needed
+        if certificate_names(plan.tls, h)
+        and pki.add_names(h.fqdn, base, certificate_names(plan.tls, h), passphrase, validity) is not None
+    ]
     out.print(f"{len(needed)} host certificates needed, {len(issued)} issued now, in {base}")
+    if renamed:
+        out.print(f"signed again with the names they lacked: {', '.join(renamed)}")
 
 
 @pki_app.command("psk")

@@ -6,7 +6,7 @@ Keys live outside the repository (see `store`); this package never writes into a
 from egovinfra.pki.ca import init_pki, permitted_domain
 from egovinfra.pki.errors import PkiError
 from egovinfra.pki.inventory import CertificateRecord, list_certificates
-from egovinfra.pki.issue import current_paths, issue, retire, rotate
+from egovinfra.pki.issue import add_names, current_paths, issue, retire, rotate
 from egovinfra.pki.store import CertKeyPaths, PkiLayout, passphrase_from_env, resolve_pki_dir
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "CertificateRecord",
     "PkiError",
     "PkiLayout",
+    "add_names",
     "current_paths",
     "init_pki",
     "issue",

@@ -10,7 +10,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from egovinfra.pki.ca import BACKDATE, CertificateAuthority, load_issuing, permitted_domain
 from egovinfra.pki.errors import PkiError
-from egovinfra.pki.keys import PrivateKey, generate_key, load_cert, write_cert, write_key
+from egovinfra.pki.keys import PrivateKey, generate_key, load_cert, load_key, write_cert, write_key
 from egovinfra.pki.names import normalize_dns_name, within_domain
 from egovinfra.pki.store import CertKeyPaths, PkiLayout, ensure_outside_repository
 
@@ -132,6 +132,32 @@ def issue(
     cert, key = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity, alt_names=names)
     _write_pair(paths, cert, key)
     return paths
+
+
+def add_names(
+    identity: str,
+    pki_dir: Path,
+    alt_names: tuple[str, ...],
+    passphrase: bytes | None = None,
+    validity: timedelta = LEAF_VALIDITY,
+    now: datetime | None = None,
+) -> CertKeyPaths | None:
+    """Sign `identity`'s current key again with the `alt_names` its certificate lacks; None if none.
+
+    A deployment that gains a service name (TLS clients check it) keeps its host keys: only the
+    certificate changes, and the daemons that serve it reload it.
+    """
+    layout, issuer, fqdn = _open(identity, pki_dir, passphrase)
+    current = layout.host_current(fqdn)
+    held = dns_names(load_cert(current.cert))
+    wanted = tuple(_checked_identity(issuer, n) for n in alt_names)
+    if set(wanted) <= set(held):
+        return None
+    key = load_key(current.key)
+    kept = tuple(n for n in held[1:] if n not in wanted)
+    cert, _ = sign_leaf(issuer, fqdn, now or datetime.now(UTC), validity, key=key, alt_names=(*wanted, *kept))
+    write_cert(current.cert, cert)
+    return current
 
 
 def rotate(
