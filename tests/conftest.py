@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check invariants, not speed: no per-example deadline (on a machine busy with a
+# lab, one example of a topology compile may take longer than hypothesis' default 200 ms).
+settings.register_profile("egovinfra", deadline=None)
+settings.load_profile("egovinfra")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPOLOGY = ROOT / "topology" / "cameroon"

@@ -10,6 +10,7 @@ from egovinfra.compile.functions import compile_endpoints, compile_servers
 from egovinfra.compile.intent import compile_flows, compile_services
 from egovinfra.compile.ipam import plan_addresses
 from egovinfra.compile.monitoring import compile_monitoring
+from egovinfra.compile.names import compile_names
 from egovinfra.compile.plan import Crypto, Plan, Pools
 from egovinfra.compile.plan import Operations as PlanOperations
 from egovinfra.compile.policy.compiler import compile_policy
@@ -66,7 +67,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None, cloud: Cl
     endpoints = compile_endpoints(services, addresses.hosts, problems)
     servers = compile_servers(addresses.hosts, plan.active.name, problems)
     plan = replace(plan, endpoints=endpoints, servers=servers, tls=compile_tls(topo.domain, endpoints))
-    plan = replace(plan, replications=compile_replications(plan, problems))
+    plan = replace(plan, replications=compile_replications(plan, problems), names=compile_names(plan, problems))
     plan = replace(plan, backups=compile_backups(plan, topo.backup, problems))
     problems.raise_if_any()
     plan = replace(plan, policy=compile_policy(plan))

@@ -24,7 +24,7 @@ def compile_services(topo: Topology, addresses: AddressPlan) -> tuple[Service, .
         hosts = tuple(h.name for h in addresses.hosts if _offers(h, named, svc.roles))
         ports = tuple(dict.fromkeys(parse_port(p) for p in svc.port_specs()))
         endpoints = tuple(Endpoint(key, parse_port(spec), name) for key, spec in sorted(svc.named_ports().items()))
-        out.append(Service(name, ports, hosts, svc.management, svc.description, endpoints))
+        out.append(Service(name, ports, hosts, svc.management, svc.description, endpoints, svc.names))
     return tuple(out)
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from egovinfra.compile.directory import Directory
 from egovinfra.compile.monitoring_model import Monitoring
+from egovinfra.compile.names_model import Names
 from egovinfra.compile.policy.model import Policy
 from egovinfra.compile.tls_model import Tls, Transport
 from egovinfra.compile.vpn.model import Vpn
@@ -180,6 +181,7 @@ class Service:
     management: bool = False
     description: str = ""
     endpoints: tuple[Endpoint, ...] = ()  # the ports the topology names
+    names: tuple[str, ...] = ()  # names people type for it besides its own (DNS labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +331,7 @@ class Plan:
     timezone: str = "UTC"  # IANA name: the groupware's default for its users
     monitoring: Monitoring = field(default_factory=Monitoring)  # scrapes, alerts, log hosts (compile.monitoring)
     tls: Tls = field(default_factory=Tls)  # how clients reach each named port (compile.tls)
+    names: Names = field(default_factory=Names)  # the zone's service names (compile.names)
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -221,6 +221,9 @@ class Service(Model):
     hosts: tuple[str, ...] = Field((), description="explicit hosts as datacenter/host")
     description: str = ""
     management: bool = Field(False, description="a management service: only the mgmt zone may reach it")
+    names: tuple[DnsLabel, ...] = Field(
+        (), description="names people type for it besides its own (`groupware` for the web front ends)"
+    )
 
     @field_validator("ports")
     @classmethod

@@ -2,7 +2,8 @@
 service by a name that points at the datacenter serving it (the primary until a failover).
 
 A service gets a name when its hosts all do one job (a name stands for one kind of server);
-the ``replication`` service, spread over databases, directories and filestores, gets none.
+the ``replication`` service, spread over databases, directories and filestores, gets none. The
+names people type (``groupware``) answer like the service's own.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def service_names(plan: Plan, active: str | None = None) -> tuple[NameExpectatio
         hosts = [plan.host(h) for h in service.hosts]
         if len({h.roles for h in hosts}) > 1:
             continue
-        addresses = sorted(h.address for h in hosts if h.kind == "datacenter" and h.scope == datacenter)
-        out.append(NameExpectation(service_fqdn(plan, service.name), tuple(addresses), "service"))
+        addresses = tuple(sorted(h.address for h in hosts if h.kind == "datacenter" and h.scope == datacenter))
+        for label in (service.name, *service.names):
+            out.append(NameExpectation(service_fqdn(plan, label), addresses, "service"))
     return tuple(sorted(out, key=lambda n: n.fqdn))
 
 

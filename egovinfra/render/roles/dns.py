@@ -18,8 +18,6 @@ from egovinfra.compile.policy.access import sources_reaching
 from egovinfra.render.hostvars import RenderContext
 from egovinfra.render.roles.fence import dr_record
 
-# Names people type, for services whose topology name says how rather than what.
-ALIASES = {"groupware": "groupware-https"}
 HOST_TTL = 3600
 SERVICE_TTL = 60  # what a client may keep pointing at a lost datacenter after the switch
 
@@ -30,21 +28,8 @@ def relative(plan: Plan, fqdn: str) -> str:
 
 
 def _service_records(plan: Plan) -> dict[str, dict[str, list[str]]]:
-    """Service name → datacenter → addresses of its hosts there."""
-    names = {s.name: s.name for s in plan.services if not s.management}
-    names.update({alias: target for alias, target in ALIASES.items() if target in names})
-    records: dict[str, dict[str, list[str]]] = {}
-    for name, service in sorted(names.items()):
-        hosts = [plan.host(h) for h in plan.service(service).hosts]
-        # A name stands for one kind of server: a service spread over different functions
-        # (replication: databases, directories, filestores) gets none.
-        if len({h.roles for h in hosts}) > 1:
-            continue
-        records[name] = {
-            dc.name: sorted(h.address for h in hosts if h.kind == "datacenter" and h.scope == dc.name)
-            for dc in plan.datacenters
-        }
-    return records
+    """Service name → datacenter → addresses of its hosts there (compile.names decides them)."""
+    return {n.label: {dc: list(addresses) for dc, addresses in n.addresses} for n in plan.names.services}
 
 
 def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
@@ -69,7 +54,7 @@ def dns_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "dns_nameservers": [relative(plan, h.fqdn) for h in servers],
         "dns_hosts": hosts,
         "dns_services": services,
-        "dns_mail_service": "mail" if "mail" in services else "",
+        "dns_mail_service": relative(plan, plan.names.front("mail")) if plan.names.has_front("mail") else "",
         "dns_datacenters": [dc.name for dc in plan.datacenters],
         "dns_active_datacenter": plan.active.name,
         # What a returning datacenter asks the survivors before it serves (roles/fence).

@@ -18,12 +18,6 @@ from egovinfra.render.roles.nearby import host_entries
 from egovinfra.render.roles.tlscert import TLS_DIR
 
 
-def service_name(domain: str) -> str:
-    """The name mail clients and ministries' servers use, pointed by the intranet DNS at the
-    active datacenter's mail host."""
-    return f"mail.{domain}"
-
-
 def _relay_networks(plan: Plan, host: Host) -> list[str]:
     """Datacenter zones that may hand mail to port 25 for any destination (the groupware).
 
@@ -44,7 +38,7 @@ def mail_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     peer_name = replication.peer_of(host.name)
     peer = plan.host(peer_name) if peer_name else None
     port = replication.endpoint.port.first
-    service = service_name(plan.domain)
+    service = plan.names.front("mail")
     return {
         "mail_hostname": host.fqdn,
         # Every mail host may be the one `mail.<domain>` points at: each carries its certificate.

@@ -24,16 +24,11 @@ SOGO_RESOURCES = "/usr/lib/GNUstep/SOGo/WebServerResources"
 RESOURCES_MAX_AGE = 7 * 24 * 3600
 
 
-def service_name(domain: str) -> str:
-    """The name people type for the groupware, pointed by the intranet DNS at the active datacenter."""
-    return f"groupware.{domain}"
-
-
 def web_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     """A front end: the names it serves with their certificates, and the back end it proxies to."""
     plan = ctx.plan
     backend = plan.server(host.name, "groupware_app")
-    service = service_name(plan.domain)
+    service = plan.names.front("groupware_web")
     return {
         "web_server_names": [host.fqdn, service],
         "web_service_identity": service,
