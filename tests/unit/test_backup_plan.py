@@ -93,6 +93,19 @@ def test_retention_and_schedule_come_from_the_topology(topology: Path) -> None:
     assert "cipher-pass" not in conf  # the passphrase is put on the host at converge time only
 
 
+def test_the_archives_retention_comes_from_the_topology(topology: Path) -> None:
+    _edit(topology, "keep_daily: 7", "keep_daily: 12")
+    _edit(topology, "keep_weekly: 4", "keep_weekly: 9")
+    plan = load_plan(topology, "production")
+    ctx = RenderContext(plan, "production")
+    inventory = {p: yaml.safe_load(c) for p, c in render_inventory(ctx, prefix="").items()}
+    sources = {j.source for j in plan.backups.jobs if j.kind != "postgresql"}
+    assert sources
+    for source in sources:
+        merged = {**inventory.get("group_vars/all.yml", {}), **inventory[f"host_vars/{source}.yml"]}
+        assert (merged["backup_keep_daily"], merged["backup_keep_weekly"]) == (12, 9), source
+
+
 def test_the_stanza_s_database_and_repository_name_each_other(topology: Path) -> None:
     plan = load_plan(topology, "production")
     ctx = RenderContext(plan, "production")
