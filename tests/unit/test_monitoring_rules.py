@@ -270,6 +270,40 @@ def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
                 ],
             }
         )
+    # Every backup the Plan expects reports a fresh success, or one of them never has: its
+    # absence fires once the age threshold has passed, and not before.
+    expected = sorted({(j.kind, j.datacenter) for j in plan().backups.jobs})
+    assert expected
+    missing = expected[-1]
+    metric = "egovinfra_backup_last_success_timestamp_seconds"
+    for present, at, fires in (
+        (expected, backup + MINUTE, False),
+        (expected[:-1], backup - MINUTE, False),
+        (expected[:-1], backup + MINUTE, True),
+    ):
+        out.append(
+            {
+                "interval": "1m",
+                "input_series": [
+                    {
+                        "series": f'{metric}{{instance="h",job="node",kind="{k}",datacenter="{d}"}}',
+                        "values": f"0+60x{steps}",
+                    }
+                    for k, d in present
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": f"{at}s",
+                        "alertname": "BackupMissing",
+                        "exp_alerts": [
+                            {"exp_labels": {"kind": missing[0], "datacenter": missing[1], "severity": "critical"}}
+                        ]
+                        if fires
+                        else [],
+                    }
+                ],
+            }
+        )
     # A certificate expiring just inside, then just outside, the warning window, seen at 10 min:
     # an IPsec certificate file on a hub, and the TLS chain a probe of a service sees.
     window = mon.certificate_days * 86400
