@@ -30,8 +30,8 @@ from egovinfra.cli.dr_cmds import (
     console,
     dr,  # noqa: F401  (registers `egovinfra dr`, whose helpers these commands share)
 )
-from egovinfra.compile.plan import BackupJob, Plan
-from egovinfra.dr.backups import KINDS, Record, age_hours, restore_target, stale
+from egovinfra.compile.plan import Plan
+from egovinfra.dr.backups import KINDS, Record, age_hours, restore_target, status_rows
 from egovinfra.dr.steps import datacenter_hosts
 
 backup = typer.Typer(help="Backups into the other datacenter: status, run, restore.", no_args_is_help=True)
@@ -64,10 +64,6 @@ def _size(size: int) -> str:
     return f"{value:.1f} GB"
 
 
-def _expected(plan: Plan) -> list[BackupJob]:
-    return sorted(plan.backups.jobs, key=lambda j: (j.kind, j.datacenter))
-
-
 @backup.command()
 def status(
     inventory: Inventory = Path("inventories/production"),
@@ -88,33 +84,28 @@ def status(
         )
         raise typer.Exit(1)
     records = {(r.kind, r.datacenter): r for r in _records(ctx, reach.answered)}
-    now = time.time()
     table = Table(
         "kind", "data of", "runs on", "kept in", "last good (UTC)", "age", "size", "last result",
         title=f"backups of {plan.name} ({ctx.environment})",
     )  # fmt: skip
-    late = 0
-    for job in _expected(plan):
-        record = records.get((job.kind, job.datacenter))
-        if job.runner in reach.silent:
-            table.add_row(job.kind, job.datacenter, job.runner, job.repository, "-", "-", "-", "host does not answer")
-            late += 1
-            continue
-        if record is None or record.last_success is None:
-            table.add_row(job.kind, job.datacenter, job.runner, job.repository, "never", "-", "-",
-                          record.result if record else "no backup yet")  # fmt: skip
-            late += 1
-            continue
-        when = datetime.fromtimestamp(record.last_success, UTC).strftime("%m-%d %H:%M")
-        age = age_hours(record, now)
-        late += stale(record, now)
-        table.add_row(
-            job.kind, job.datacenter, job.runner, record.repository, when,
-            f"{'[red]' if stale(record, now) else ''}{age:.1f} h", _size(record.size), record.result,
-        )  # fmt: skip
+    now = time.time()
+    rows = status_rows(plan, records, reach.silent, now)
+    for row in rows:
+        record = row.record
+        where = (row.kind, row.datacenter, row.runner, row.repository)
+        if row.silent:
+            table.add_row(*where, "-", "-", "-", "host does not answer")
+        elif record is None or record.last_success is None:
+            table.add_row(*where, "never", "-", "-", record.result if record else "no backup yet")
+        else:
+            when = datetime.fromtimestamp(record.last_success, UTC).strftime("%m-%d %H:%M")
+            age = f"{'[red]' if row.late else ''}{age_hours(record, now):.1f} h"
+            table.add_row(*where, when, age, _size(record.size), record.result)
     console.print(table)
+    late = sum(row.late for row in rows)
     if late:
-        console.print(f"[yellow]{late} backup(s) missing, failed or older than 26 h[/yellow]", markup=True)
+        max_age = plan.monitoring.backup_max_age_hours
+        console.print(f"[yellow]{late} backup(s) missing, failed or older than {max_age} h[/yellow]", markup=True)
 
 
 Kind = Annotated[list[str] | None, typer.Option("--kind", help=f"one of {', '.join(KINDS)} (repeat; default all)")]

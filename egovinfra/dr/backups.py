@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from egovinfra.compile.backup import SOURCES
+from egovinfra.compile.plan import Plan
 from egovinfra.errors import EgovinfraError
 
 KINDS = tuple(SOURCES)
-# The alert's threshold (the monitoring's "backup older than 26 h"): a nightly backup plus slack.
-STALE_AFTER_HOURS = 26.0
 
 
 class BackupInputError(EgovinfraError):
@@ -51,9 +50,10 @@ def age_hours(record: Record, now: float) -> float:
     return float("inf") if record.last_success is None else max(0.0, now - record.last_success) / 3600
 
 
-def stale(record: Record, now: float) -> bool:
-    """True when the last good backup is older than the alert's threshold, or there is none."""
-    return age_hours(record, now) > STALE_AFTER_HOURS
+def stale(record: Record, now: float, max_age_hours: float) -> bool:
+    """True when the last good backup is older than `max_age_hours` (the Plan's alert threshold,
+    `monitoring.backup_max_age_hours`), or there is none."""
+    return age_hours(record, now) > max_age_hours
 
 
 def restore_target(text: str, now: datetime | None = None) -> str:
@@ -69,3 +69,40 @@ def restore_target(text: str, now: datetime | None = None) -> str:
     if moment > (now or datetime.now(UTC)):
         raise BackupInputError(f"--to-time {text!r} is in the future")
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One line of `egovinfra backup status`: a backup the Plan expects and what its host says."""
+
+    kind: str
+    datacenter: str
+    runner: str
+    repository: str
+    record: Record | None  # None: no record read (the host is silent, or never backed up)
+    silent: bool  # the runner did not answer the probe
+    late: bool  # missing, failed, or older than the alert's threshold
+
+
+def status_rows(
+    plan: Plan, records: dict[tuple[str, str], Record], silent: frozenset[str], now: float
+) -> list[StatusRow]:
+    """Every backup the Plan expects, by kind and datacenter, with its last record; late at the
+    same threshold as the monitoring's BackupTooOld alert (`monitoring.backup_max_age_hours`)."""
+    max_age = plan.monitoring.backup_max_age_hours
+    rows = []
+    for job in sorted(plan.backups.jobs, key=lambda j: (j.kind, j.datacenter)):
+        quiet = job.runner in silent
+        record = None if quiet else records.get((job.kind, job.datacenter))
+        rows.append(
+            StatusRow(
+                kind=job.kind,
+                datacenter=job.datacenter,
+                runner=job.runner,
+                repository=record.repository if record and record.repository else job.repository,
+                record=record,
+                silent=quiet,
+                late=quiet or record is None or stale(record, now, max_age),
+            )
+        )
+    return rows

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from egovinfra.cli.topology_cmds import load_plan
 from egovinfra.compile.plan import Plan
-from egovinfra.dr.backups import BackupInputError, Record, restore_target, stale
+from egovinfra.dr.backups import BackupInputError, Record, restore_target, stale, status_rows
 from egovinfra.model.operations import Operations
 from egovinfra.render.configs import render_configs
 from egovinfra.render.hostvars import RenderContext
@@ -91,6 +91,19 @@ def test_retention_and_schedule_come_from_the_topology(topology: Path) -> None:
     assert "repo1-retention-full=5\n" in conf
     assert "repo1-cipher-type=aes-256-cbc\n" in conf
     assert "cipher-pass" not in conf  # the passphrase is put on the host at converge time only
+
+
+def test_the_archives_retention_comes_from_the_topology(topology: Path) -> None:
+    _edit(topology, "keep_daily: 7", "keep_daily: 12")
+    _edit(topology, "keep_weekly: 4", "keep_weekly: 9")
+    plan = load_plan(topology, "production")
+    ctx = RenderContext(plan, "production")
+    inventory = {p: yaml.safe_load(c) for p, c in render_inventory(ctx, prefix="").items()}
+    sources = {j.source for j in plan.backups.jobs if j.kind != "postgresql"}
+    assert sources
+    for source in sources:
+        merged = {**inventory.get("group_vars/all.yml", {}), **inventory[f"host_vars/{source}.yml"]}
+        assert (merged["backup_keep_daily"], merged["backup_keep_weekly"]) == (12, 9), source
 
 
 def test_the_stanza_s_database_and_repository_name_each_other(topology: Path) -> None:
@@ -191,12 +204,36 @@ def test_a_restore_target_must_say_its_zone_and_be_past() -> None:
             restore_target(bad, now)
 
 
-def test_a_backup_older_than_the_alert_threshold_is_stale() -> None:
+@settings(max_examples=50, deadline=None)
+@given(hours=st.integers(min_value=1, max_value=24 * 90), minutes=st.integers(min_value=1, max_value=59))
+def test_a_backup_older_than_the_alert_threshold_is_stale(hours: int, minutes: int) -> None:
     record = Record.from_json("h", {"kind": "mail", "datacenter": "yde", "last_success": 0.0, "size": 1})
-    assert not stale(record, 25 * 3600.0)
-    assert stale(record, 27 * 3600.0)
+    assert not stale(record, hours * 3600.0 - minutes * 60, hours)
+    assert stale(record, hours * 3600.0 + minutes * 60, hours)
     never = Record.from_json("h", {"kind": "mail", "datacenter": "yde", "result": "failed: x"})
-    assert stale(never, 0.0)
+    assert stale(never, 0.0, hours)
+
+
+def test_backup_status_flags_old_backups_at_the_topology_s_alert_threshold(topology: Path) -> None:
+    # `backup status` and the BackupTooOld alert read the same setting of the topology.
+    _edit(topology, "backup_max_age_hours: 26", "backup_max_age_hours: 50")
+    plans = {26: load_plan(ROOT / "topology" / "cameroon", "production"), 50: load_plan(topology, "production")}
+    now = 40 * 3600.0  # every record below is 40 h old
+    for max_age, plan in plans.items():
+        jobs = sorted(plan.backups.jobs, key=lambda j: (j.kind, j.datacenter))
+        silent, never = jobs[0], jobs[1]
+        records = {
+            (j.kind, j.datacenter): Record.from_json(
+                j.runner, {"kind": j.kind, "datacenter": j.datacenter, "last_success": 0.0, "size": 1, "result": "ok"}
+            )
+            for j in jobs
+            if j is not never
+        }
+        rows = status_rows(plan, records, frozenset({silent.runner}), now)
+        assert [(r.kind, r.datacenter) for r in rows] == [(j.kind, j.datacenter) for j in jobs]
+        late = {(r.kind, r.datacenter) for r in rows if r.late}
+        expected = {(j.kind, j.datacenter) for j in jobs if max_age < 40 or j.runner == silent.runner or j is never}
+        assert late == expected, max_age
 
 
 def _plan_in(topology: Path, active: str, fenced: tuple[str, ...]) -> Plan:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from functools import cache
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -163,21 +164,72 @@ def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
             {**db, "severity": "critical"},
             fires=True,
         ),
-        _case(
-            "DnsServerDown",
-            [{"series": 'bind_up{instance="dla-dns",job="bind"}', "values": "0x30"}],
-            wait.service_down,
-            {"instance": "dla-dns", "job": "bind", "severity": "critical"},
-            fires=True,
-        ),
-        _case(
-            "TargetDown",
-            [{"series": 'up{instance="minfi-gw",job="node"}', "values": "0x30"}],
-            wait.service_down,
-            {"instance": "minfi-gw", "job": "node", "severity": "critical"},
-            fires=True,
-        ),
     ]
+    # Each "is it up" rule: down for longer than its wait fires, up never does.
+    updown = (
+        ("IpsecDaemonDown", "egovinfra_ipsec_charon_up", {"instance": "minfi-gw", "job": "node"}, wait.tunnel_down),
+        ("PostgresDown", "pg_up", {"instance": "dla-db", "job": "postgresql"}, wait.service_down),
+        ("DnsServerDown", "bind_up", {"instance": "dla-dns", "job": "bind"}, wait.service_down),
+        ("TargetDown", "up", {"instance": "minfi-gw", "job": "node"}, wait.service_down),
+        (
+            "ServiceProbeFailed",
+            "probe_success",
+            {"instance": "dla-dns", "job": "probe-dns", "service": "dns"},
+            wait.service_down,
+        ),
+    )
+    for alert, metric, labels, after in updown:
+        selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        for value, fires in ((0, True), (1, False)):
+            out.append(
+                _case(
+                    alert,
+                    [{"series": f"{metric}{{{selector}}}", "values": f"{value}x30"}],
+                    after,
+                    {**labels, "severity": "critical"} if fires else {},
+                    fires=fires,
+                )
+            )
+    out.append(
+        _case(
+            "PostgresDegraded",
+            [{"series": 'egovinfra_postgresql_degraded{instance="yde-db",job="node"}', "values": "0x30"}],
+            wait.degraded,
+            {},
+            fires=False,
+        )
+    )
+    # The standby's own view of its replay lag alerts too (the primary's may be gone).
+    standby = 'egovinfra_pg_standby_replay_lag_bytes{instance="dla-db",job="node"}'
+    for value, fires in ((lag + 1, True), (lag, False)):
+        out.append(
+            _case(
+                "PostgresStandbyLagging",
+                [{"series": standby, "values": f"{value}x30"}],
+                wait.standby,
+                {"instance": "dla-db", "severity": "warning"} if fires else {},
+                fires=fires,
+            )
+        )
+    # A metrics file rewritten every minute is fresh; one last written at 0 is stale once
+    # `stale_seconds` (four scrape intervals) have passed.
+    stale = 4 * mon.scrape_interval
+    textfile = {"instance": "yde-hub", "job": "node", "file": "egovinfra_node.prom"}
+    selector = ",".join(f'{k}="{v}"' for k, v in textfile.items())
+    for values, fires in (("0x30", True), ("0+60x30", False)):
+        out.append(
+            {
+                "interval": "1m",
+                "input_series": [{"series": f"node_textfile_mtime_seconds{{{selector}}}", "values": values}],
+                "alert_rule_test": [
+                    {
+                        "eval_time": f"{_minutes(stale) * MINUTE + MINUTE}s",
+                        "alertname": "HostMetricsStale",
+                        "exp_alerts": [{"exp_labels": {**textfile, "severity": "warning"}}] if fires else [],
+                    }
+                ],
+            }
+        )
     mount = {"instance": "yde-db", "job": "node", "mountpoint": "/", "fstype": "ext4"}
     selector = ",".join(f'{k}="{v}"' for k, v in mount.items())
     for used, fires in ((disk + 0.01, True), (disk - 0.01, False)):
@@ -218,20 +270,58 @@ def cases(mon: Monitoring, wait: Waits) -> list[dict[str, Any]]:
                 ],
             }
         )
-    # A certificate expiring just inside, then just outside, the warning window, seen at 10 min.
-    window = mon.certificate_days * 86400
-    cert = {"instance": "yde-hub", "job": "node", "path": "/etc/swanctl/x509/hub.pem"}
-    selector = ",".join(f'{k}="{v}"' for k, v in cert.items())
-    for expiry, fires in ((10 * MINUTE + window - MINUTE, True), (10 * MINUTE + window + MINUTE, False)):
+    # Every backup the Plan expects reports a fresh success, or one of them never has: its
+    # absence fires once the age threshold has passed, and not before.
+    expected = sorted({(j.kind, j.datacenter) for j in plan().backups.jobs})
+    assert expected
+    missing = expected[-1]
+    metric = "egovinfra_backup_last_success_timestamp_seconds"
+    for present, at, fires in (
+        (expected, backup + MINUTE, False),
+        (expected[:-1], backup - MINUTE, False),
+        (expected[:-1], backup + MINUTE, True),
+    ):
         out.append(
             {
                 "interval": "1m",
                 "input_series": [
                     {
-                        "series": f"egovinfra_certificate_expiry_timestamp_seconds{{{selector}}}",
-                        "values": f"{expiry}x20",
+                        "series": f'{metric}{{instance="h",job="node",kind="{k}",datacenter="{d}"}}',
+                        "values": f"0+60x{steps}",
+                    }
+                    for k, d in present
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": f"{at}s",
+                        "alertname": "BackupMissing",
+                        "exp_alerts": [
+                            {"exp_labels": {"kind": missing[0], "datacenter": missing[1], "severity": "critical"}}
+                        ]
+                        if fires
+                        else [],
                     }
                 ],
+            }
+        )
+    # A certificate expiring just inside, then just outside, the warning window, seen at 10 min:
+    # an IPsec certificate file on a hub, and the TLS chain a probe of a service sees.
+    window = mon.certificate_days * 86400
+    certificates = (
+        (
+            "egovinfra_certificate_expiry_timestamp_seconds",
+            {"instance": "yde-hub", "job": "node", "path": "/etc/swanctl/x509/hub.pem"},
+        ),
+        ("probe_ssl_earliest_cert_expiry", {"instance": "yde-web", "job": "probe-https", "service": "https"}),
+    )
+    for (metric, cert), (expiry, fires) in product(
+        certificates, ((10 * MINUTE + window - MINUTE, True), (10 * MINUTE + window + MINUTE, False))
+    ):
+        selector = ",".join(f'{k}="{v}"' for k, v in cert.items())
+        out.append(
+            {
+                "interval": "1m",
+                "input_series": [{"series": f"{metric}{{{selector}}}", "values": f"{expiry}x20"}],
                 "alert_rule_test": [
                     {
                         "eval_time": "10m",
@@ -267,6 +357,19 @@ def test_promtool_tests_the_rules_against_the_topologys_thresholds(env: Environm
     (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
     done = promtool("test", "rules", "tests.yml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_rendered_alert_has_a_firing_and_a_silent_case(env: Environment) -> None:
+    rules = yaml.safe_load(rendered(env)["etc/prometheus/rules/egovinfra.yml"])
+    names = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    tested: dict[bool, set[str]] = {True: set(), False: set()}
+    for case in cases(plan().monitoring, waits(env)):
+        checks = case["alert_rule_test"]
+        fires = any(check["exp_alerts"] for check in checks)
+        tested[fires] |= {check["alertname"] for check in checks}
+    assert names == tested[True], "alerts without a case where they fire"
+    assert names == tested[False], "alerts without a case where they stay silent"
 
 
 def test_the_lab_waits_less_than_production_only_because_the_topology_says_so() -> None:

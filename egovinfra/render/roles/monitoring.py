@@ -85,6 +85,11 @@ def monitoring_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         "monitoring_probes": [
             {"module": p.module, "service": p.service, "targets": _targets(p.targets)} for p in mon.probes if p.targets
         ],
+        # Each backup the Plan expects: one that never reported a success has no age to alert on.
+        "monitoring_backups": [
+            {"kind": job.kind, "datacenter": job.datacenter}
+            for job in sorted(plan.backups.jobs, key=lambda j: (j.kind, j.datacenter))
+        ],
         "monitoring_rules": {
             "tunnel_down_for": f"{waits.tunnel_down}s",
             "standby_for": f"{waits.standby}s",
