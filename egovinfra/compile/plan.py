@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from egovinfra.compile.access_model import Access
 from egovinfra.compile.directory import Directory
 from egovinfra.compile.monitoring_model import Monitoring
 from egovinfra.compile.policy.model import Policy
@@ -327,6 +328,7 @@ class Plan:
     degrade_after: int = 30
     timezone: str = "UTC"  # IANA name: the groupware's default for its users
     monitoring: Monitoring = field(default_factory=Monitoring)  # scrapes, alerts, log hosts (compile.monitoring)
+    access: Access = field(default_factory=Access)  # administrators, bastions, root login (compile.access)
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
