@@ -24,7 +24,7 @@ class Administrator:
 class HostAccess:
     """How administrators reach one host."""
 
-    host: str
+    name: str  # the host
     accounts: tuple[str, ...]  # logins of the administrators with an account here, sorted
     bastion: str | None  # the host to jump through; None on a bastion (or with no administrator)
     admins_from: tuple[str, ...]  # prefixes sshd accepts the administrators from
@@ -39,7 +39,7 @@ class Access:
     _index: dict[str, HostAccess] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._index.update((h.host, h) for h in self.hosts)
+        self._index.update((h.name, h) for h in self.hosts)
 
     @property
     def root_login(self) -> bool:
