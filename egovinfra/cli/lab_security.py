@@ -143,6 +143,7 @@ def declare_administrators(origin: Path, copy: Path, chosen: tuple[admins.DrillA
     """Write the copy's topology.yaml: the original's administrators and the drill's `chosen`."""
     source = origin if origin.is_file() else origin / "topology.yaml"
     yaml = YAML()  # round trip: comments, anchors and order kept
+    yaml.width = 4096  # a key stays on its line
     data = yaml.load(source.read_text())
     listed = list(data.get("administrators") or [])
     listed += [{"login": a.login, "name": a.name, "keys": [a.public_key]} for a in chosen]
