@@ -77,7 +77,8 @@ def test_validate_reports_a_flow_name_no_vendor_edge_can_write(tmp_path: Path, c
     topology = _edited(tmp_path, "  ministries-to-groupware:", f"  {long}:")
     result = cli("validate", str(topology))
     assert result.code == 2, result.stdout
-    assert f"topology.yaml:167: flows.{long}: the vendor edge of minrex names this flow's term " in result.stderr
+    line = (topology / "topology.yaml").read_text().splitlines().index(f"  {long}:") + 1
+    assert f"topology.yaml:{line}: flows.{long}: the vendor edge of minrex names this flow's term " in result.stderr
     assert f"'{long}-groupware-https-tcp', 76 characters; vendor firewalls accept 51" in result.stderr
     assert "(hint: shorten the flow's name or the service 'groupware-https' by 25)" in result.stderr
     assert cli("vendor", str(topology), "--out", str(tmp_path / "out")).code == 2
