@@ -72,7 +72,9 @@ def lab(session: nox.Session) -> None:
     (with the groupware in a browser at the primary); no password in clear on a datacenter
     segment during the groupware checks; a flow broken by hand must make verify fail; a
     ministry gateway declared stolen (`pki revoke`, `pki publish`: both hubs close and refuse
-    it, a neighbour still authenticates; `pki issue` brings it back); the restore drill
+    it, a neighbour still authenticates; `pki issue` brings it back); two administrators
+    declared, one logs in through the bastion and sudoes (logged under their name on both log
+    hosts), is removed and refused after a converge run as the other; the restore drill
     (a dropped table, an emptied mailbox and a deleted directory entry, each undone by the
     operator's `egovinfra backup restore`); a gateway's login must reach both log hosts and
     real faults must alert (and clear); then every disaster-recovery drill with the operator's
@@ -87,6 +89,7 @@ def lab(session: nox.Session) -> None:
     session.run("pytest", "tests/lab/test_no_cleartext.py", "-q", "-m", "root")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
     session.run("egovinfra", "lab", "revoke-drill")
+    session.run("egovinfra", "lab", "admin-drill")
     session.run("egovinfra", "lab", "restore-drill")
     # Monitoring and central logs (docs/operations.md): real faults must alert through
     # Alertmanager and clear after the repair; a gateway login must reach both log hosts.

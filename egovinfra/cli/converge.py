@@ -37,6 +37,7 @@ from egovinfra.secrets import resolve_password_file
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PLAYBOOK = REPO / "playbooks" / "site.yml"
+BOOTSTRAP_PLAYBOOK = REPO / "playbooks" / "common.yml"
 # Set when this process was re-executed inside the lab's management namespace.
 _NETNS_ENV = "EGOVINFRA_CONVERGE_NETNS"
 COUNTERS = ("ok", "changed", "failures", "dark", "skipped")
@@ -114,22 +115,73 @@ class Progress:
         return table
 
 
+# The operator's own account on the hosts, when `--user` is not given.
+OPERATOR_ENV = "EGOVINFRA_OPERATOR"
+ROOT = "root"
+
+
 @dataclass(frozen=True)
 class Access:
-    """How to reach the hosts: the network namespace to run in and the ssh credentials."""
+    """How to reach the hosts: the account, the network namespace to run in and the ssh credentials.
 
+    An administrator goes through the inventory's ProxyJump (their datacenter's bastion) and
+    becomes root with sudo, logged under their name. Root logs in directly: the lab's
+    controller, and `--bootstrap` on hosts that have no administrator account yet.
+    """
+
+    user: str = ROOT
     netns: str | None = None
     private_key: Path | None = None
     known_hosts: Path | None = None
+    ssh_config: Path | None = None  # for an administrator in a lab: read by ssh and by its ProxyJump
 
-    def extravars(self) -> dict[str, str]:
+    def extravars(self) -> dict[str, Any]:
         """Connection variables that override the inventory's."""
-        out: dict[str, str] = {}
+        out: dict[str, Any] = {"ansible_user": self.user}
+        if self.user != ROOT:
+            out |= {"ansible_become": True, "ansible_become_method": "sudo"}
         if self.private_key:
             out["ansible_ssh_private_key_file"] = str(self.private_key)
-        if self.known_hosts:
+        if self.ssh_config:
+            # ssh hands -F to the ProxyJump it spawns; command-line -o options it does not.
+            out["ansible_ssh_extra_args"] = f"-F {self.ssh_config}"
+        elif self.known_hosts:
+            # Root from the lab's controller: directly, not through the bastion.
             out["ansible_ssh_common_args"] = f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes"
         return out
+
+
+def operator(user: str | None, bootstrap: bool) -> str | None:
+    """The account a converge logs in with: `--user`, else $EGOVINFRA_OPERATOR, else root for
+    `--bootstrap`; None when none is given."""
+    if bootstrap:
+        if user not in (None, ROOT):
+            raise ConvergeError("--bootstrap logs in as root; it takes no --user")
+        return ROOT
+    return user or os.environ.get(OPERATOR_ENV) or None
+
+
+def ssh_config_text(private_key: Path, known_hosts: Path) -> str:
+    """An ssh client configuration for an administrator in a lab: their key, the lab's host keys."""
+    return (
+        "Host *\n"
+        f"  IdentityFile {private_key}\n"
+        "  IdentitiesOnly yes\n"
+        f"  UserKnownHostsFile {known_hosts}\n"
+        "  StrictHostKeyChecking yes\n"
+        "  BatchMode yes\n"
+        "  ConnectTimeout 10\n"
+    )
+
+
+def production_access(user: str | None, private_key: Path | None) -> Access:
+    """The operator's own account, through the bastions; ConvergeError when no account is named."""
+    if user is None:
+        raise ConvergeError(
+            f"converge runs as your own administrator account: give --user or set ${OPERATOR_ENV} "
+            "(--bootstrap logs in as root once, on hosts that have no administrator yet)"
+        )
+    return Access(user=user, private_key=private_key)
 
 
 def inventory_environment(inventory: Path) -> tuple[str, str]:
@@ -141,17 +193,22 @@ def inventory_environment(inventory: Path) -> tuple[str, str]:
     return str(data.get("egovinfra_deployment", "")), str(data.get("egovinfra_environment", ""))
 
 
-def lab_access(name: str, lab_dir: Path | None) -> Access:
-    """The management namespace, key and known hosts of the running lab `name`."""
+def lab_access(name: str, lab_dir: Path | None, user: str | None = None, private_key: Path | None = None) -> Access:
+    """The management namespace and known hosts of the running lab `name`: as root with the lab's
+    operator key by default, or as the administrator `user` with `private_key` through the bastions."""
     directory = (lab_dir or DEFAULT_LABS_DIR / name).absolute()
     state = load_state(directory)
     if state is None:
         raise ConvergeError(f"lab {name!r} is not up (no state in {directory}); run egovinfra lab up")
-    return Access(
-        netns=state.mgmt_ns or mgmt_ns(state.prefix),
-        private_key=lifecycle.operator_key(directory),
-        known_hosts=lifecycle.known_hosts(directory),
-    )
+    netns = state.mgmt_ns or mgmt_ns(state.prefix)
+    known = lifecycle.known_hosts(directory)
+    if user in (None, ROOT):
+        return Access(ROOT, netns, lifecycle.operator_key(directory), known)
+    if private_key is None:
+        raise ConvergeError(f"--user {user} in a lab needs --private-key (the administrator's key)")
+    config = directory / f"ssh_config-{user}"
+    config.write_text(ssh_config_text(private_key.absolute(), known))
+    return Access(user, netns, private_key.absolute(), known, config)
 
 
 def enter_netns(netns: str) -> None:
@@ -162,6 +219,17 @@ def enter_netns(netns: str) -> None:
     argv = ["ip", "netns", "exec", netns, sys.executable, "-m", "egovinfra", *sys.argv[1:]]
     sys.stdout.flush()
     os.execvpe("ip", argv, env)
+
+
+def bootstrap_playbook(playbook: Path) -> Path:
+    """What `--bootstrap` runs: the common base only (accounts, sshd), whatever else was asked.
+
+    A root login is refused once the base has closed it: a longer playbook run as root would
+    lose its hosts half way.
+    """
+    if playbook.resolve() not in (DEFAULT_PLAYBOOK, BOOTSTRAP_PLAYBOOK):
+        raise ConvergeError(f"--bootstrap runs {BOOTSTRAP_PLAYBOOK.relative_to(REPO)} only, not {playbook}")
+    return BOOTSTRAP_PLAYBOOK
 
 
 def _repo_relative(path: Path) -> str:
@@ -229,7 +297,7 @@ def run_playbook(
     inventory: Path,
     *,
     limit: str | None,
-    extravars: Mapping[str, str],
+    extravars: Mapping[str, Any],
     reports: Path,
     forks: int,
     netns: str | None = None,
@@ -294,12 +362,30 @@ def converge(
             "and only the roles whose variables or files changed (unless --tags)"
         ),
     ] = None,
+    user: Annotated[
+        str | None, typer.Option(help=f"your administrator account on the hosts (default: ${OPERATOR_ENV})")
+    ] = None,
+    private_key: Annotated[Path | None, typer.Option(help="your ssh private key (default: ssh's own)")] = None,
+    bootstrap: Annotated[
+        bool,
+        typer.Option(
+            "--bootstrap",
+            help="log in as root once, to create the administrators' accounts on fresh hosts "
+            "(runs playbooks/common.yml; root's ssh login is closed at its end)",
+        ),
+    ] = False,
 ) -> None:
     """Converge hosts with a playbook (default: the whole platform), then print a per-host recap."""
+    if bootstrap:
+        playbook = bootstrap_playbook(playbook)
     if not playbook.is_file():
         raise ConvergeError(f"{playbook}: no such playbook")
     name, environment = inventory_environment(inventory)
-    access = lab_access(name, lab_dir) if environment == "lab" else Access()
+    account = operator(user, bootstrap)
+    if environment == "lab":
+        access = lab_access(name, lab_dir, account, private_key)
+    else:
+        access = production_access(account, private_key)
     if access.netns:
         enter_netns(access.netns)
     variables = {**access.extravars(), **parse_extravars(extra_vars or [])}

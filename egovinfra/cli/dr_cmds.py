@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,12 +22,13 @@ from rich.table import Table
 from egovinfra.cli import app
 from egovinfra.cli.converge import (
     REPO,
-    Access,
     ConvergeError,
     Progress,
     enter_netns,
     inventory_environment,
     lab_access,
+    operator,
+    production_access,
     run_playbook,
 )
 from egovinfra.cli.topology_cmds import load_cloud, load_state
@@ -78,7 +79,11 @@ class Context:
         self.ops: Operations = load_state(self.loaded, environment)
         self.cloud: CloudState = load_cloud(self.loaded, environment)
         self.plan: Plan = compile_loaded(self.loaded, self.ops, self.cloud)
-        self.access = lab_access(name, lab_dir) if environment == "lab" else Access()
+        # As converge: the operator's own account ($EGOVINFRA_OPERATOR) through the bastions;
+        # root from the controller in a lab.
+        self.access = (
+            lab_access(name, lab_dir) if environment == "lab" else production_access(operator(None, False), None)
+        )
         if self.access.netns:
             enter_netns(self.access.netns)
 
@@ -87,7 +92,7 @@ class Context:
         playbook: str,
         *,
         limit: str | None = None,
-        extravars: dict[str, str] | None = None,
+        extravars: dict[str, Any] | None = None,
     ) -> tuple[Progress, float]:
         """Run one playbook of playbooks/ (with Mitogen in a lab, as `converge` does); DrError when it fails."""
         progress, status, rc, seconds, report = run_playbook(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from egovinfra.compile.access import compile_access
 from egovinfra.compile.backup import compile_backups
 from egovinfra.compile.directory import compile_directory
 from egovinfra.compile.functions import compile_endpoints, compile_servers
@@ -74,6 +75,7 @@ def compile_plan(topo: Topology, operations: Operations | None = None, cloud: Cl
     check_term_names(plan.policy.edges, problems)
     plan = replace(plan, vpn=compile_vpn(plan))
     plan = replace(plan, monitoring=compile_monitoring(topo, plan, problems))
+    plan = replace(plan, access=compile_access(topo, plan))
     problems.raise_if_any()
     return plan
 

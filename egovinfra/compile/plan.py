@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from egovinfra.compile.access_model import Access
 from egovinfra.compile.directory import Directory
 from egovinfra.compile.monitoring_model import Monitoring
 from egovinfra.compile.names_model import Names
@@ -332,6 +333,7 @@ class Plan:
     monitoring: Monitoring = field(default_factory=Monitoring)  # scrapes, alerts, log hosts (compile.monitoring)
     tls: Tls = field(default_factory=Tls)  # how clients reach each named port (compile.tls)
     names: Names = field(default_factory=Names)  # the zone's service names (compile.names)
+    access: Access = field(default_factory=Access)  # administrators, bastions, root login (compile.access)
     _host_index: dict[str, Host] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

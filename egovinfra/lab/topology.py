@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from egovinfra.compile.access import lab_controller
 from egovinfra.compile.plan import Host as PlanHost
 from egovinfra.compile.plan import Plan
 from egovinfra.lab import names
@@ -27,7 +28,7 @@ LAN_BRIDGE = "br-lan"
 def controller_address(plan: Plan) -> str:
     """The management namespace's own address: the first address of the management pool."""
     pool = ipaddress.ip_network(plan.pools.management)
-    first = str(next(pool.hosts()))
+    first = lab_controller(plan)
     if any(h.mgmt_address == first for h in plan.hosts):
         raise LabError(f"management address {first} is taken by a host; the lab controller needs it")
     return f"{first}/{pool.prefixlen}"

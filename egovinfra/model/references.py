@@ -15,6 +15,7 @@ def check_references(topo: Topology, problems: ProblemList) -> None:
     _zones_and_hosts(topo, problems)
     _services(topo, problems)
     _flows(topo, problems)
+    _administrators(topo, problems)
 
 
 def _datacenter_roles(topo: Topology, problems: ProblemList) -> None:
@@ -149,3 +150,40 @@ def _known(kind: str, names: object) -> str:
         return f"no {kind} are defined"
     shown = ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
     return f"known {kind}: {shown}"
+
+
+def _administrators(topo: Topology, problems: ProblemList) -> None:
+    if not topo.administrators:
+        return
+    logins: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    for i, admin in enumerate(topo.administrators):
+        path = ("administrators", i)
+        if admin.login in logins:
+            problems.add(
+                (*path, "login"),
+                f"login '{admin.login}' is already administrators[{logins[admin.login]}]",
+                "one entry per person; list every key of a person under their `keys`",
+            )
+        logins.setdefault(admin.login, i)
+        for k, key in enumerate(admin.keys):
+            blob = key.split()[1]
+            if blob in keys and keys[blob] != admin.login:
+                problems.add(
+                    (*path, "keys", k),
+                    f"this key is also {keys[blob]}'s",
+                    "each person logs in with their own key: a shared key hides who acted",
+                )
+            keys.setdefault(blob, admin.login)
+        for d, named in enumerate(admin.datacenters or ()):
+            if named not in topo.datacenters:
+                problems.add(
+                    (*path, "datacenters", d), f"unknown datacenter '{named}'", _known("datacenters", topo.datacenters)
+                )
+    for name, datacenter in topo.datacenters.items():
+        if not any("bastion" in host.roles for host in datacenter.hosts.values()):
+            problems.add(
+                ("datacenters", name, "hosts"),
+                "administrators are declared but this datacenter has no bastion",
+                "add a host with roles: [bastion] in the management zone: administrators reach hosts through it",
+            )

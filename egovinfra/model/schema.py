@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from egovinfra.model.admins import Administrator
 from egovinfra.model.crypto import PROFILES, proposal_problems
 from egovinfra.model.types import Address, Cidr, DnsLabel, Domain, Id
 
@@ -428,6 +429,9 @@ class Topology(Model):
     monitoring: Monitoring = Monitoring()
     logs: Logs = Logs()
     backup: Backup | None = Field(None, description="backups to another datacenter (none when absent)")
+    administrators: tuple[Administrator, ...] = Field(
+        (), description="the people who administer the hosts, through their datacenter's bastion (docs/security.md)"
+    )
     limits: Limits = Field(Limits(), description="limits of loading; topology.yaml itself is read under the defaults")
 
     @field_validator("timezone")

@@ -27,6 +27,11 @@ def host_vars(ctx: RenderContext, host: Host) -> dict[str, Any]:
         if values:
             out.update(values)
     out["egovinfra_roles"] = list(ansible_roles(host, ctx.plan))
+    bastion = ctx.plan.access.of(host.name).bastion
+    if bastion is not None:
+        # Administrators reach the host through its datacenter's bastion, as themselves (ssh
+        # expands %r to the login), without a template in the inventory.
+        out["ansible_ssh_common_args"] = f"-o ProxyJump=%r@{ctx.plan.host(bastion).mgmt_address}"
     ctx.computed[host.name] = out
     return out
 
@@ -71,7 +76,7 @@ def all_vars(ctx: RenderContext) -> dict[str, Any]:
         "egovinfra_dr_generation": plan.generation,
         "egovinfra_fenced_datacenters": [dc.name for dc in plan.fenced],
         "egovinfra_replication_mode": plan.replication_mode,
-        "ansible_user": "root",
+        # No ansible_user: converge logs in as the operator (--user, $EGOVINFRA_OPERATOR).
         "ansible_python_interpreter": "/usr/bin/python3",
     }
 

@@ -183,7 +183,8 @@ def test_a_datacenter_without_a_repository_host_is_located(cli, topology: Path) 
                         "      groupware: {zone: app, id: 10, roles: [groupware_app]}\n"
                         "      web: {zone: dmz, id: 10, roles: [groupware_web]}\n"
                         "      dns: {zone: dmz, id: 11, roles: [dns]}\n"
-                        "      hub: {zone: edge, id: 2, roles: [vpn_hub]}\n", 1)  # fmt: skip
+                        "      hub: {zone: edge, id: 2, roles: [vpn_hub]}\n"
+                        "      bastion: {zone: mgmt, id: 10, roles: [bastion]}\n", 1)  # fmt: skip
     (topology / "topology.yaml").write_text(text)
     _located(cli, topology, r"topology\.yaml:\d+: datacenters\.dla\.hosts: backups need exactly one host with role")
 

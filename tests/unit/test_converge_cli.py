@@ -28,6 +28,10 @@ PLAYBOOK = """\
 """
 
 
+# The local "hosts" are this machine, where the tests run as root (no sudo to become with).
+AS_ROOT = ("--user", "root")
+
+
 def make_inventory(tmp_path: Path) -> tuple[Path, Path]:
     inventory = tmp_path / "inventory"
     (inventory / "group_vars").mkdir(parents=True)
@@ -49,7 +53,7 @@ def only_summary(reports: Path) -> dict:  # type: ignore[type-arg]
 def test_a_clean_run_exits_zero_and_keeps_its_events(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     inventory, playbook = make_inventory(tmp_path)
     reports = tmp_path / "reports"
-    result = cli("converge", str(playbook), "--inventory", str(inventory), "--reports", str(reports))
+    result = cli("converge", str(playbook), "--inventory", str(inventory), "--reports", str(reports), *AS_ROOT)
     assert result.code == 0, result.stdout + result.stderr
     summary = only_summary(reports)
     assert summary["status"] == "successful"
@@ -64,7 +68,15 @@ def test_a_failure_on_one_host_exits_non_zero(cli, tmp_path: Path) -> None:  # t
     inventory, playbook = make_inventory(tmp_path)
     reports = tmp_path / "reports"
     result = cli(
-        "converge", str(playbook), "--inventory", str(inventory), "--reports", str(reports), "-e", "fail_on=beta"
+        "converge",
+        str(playbook),
+        "--inventory",
+        str(inventory),
+        "--reports",
+        str(reports),
+        "-e",
+        "fail_on=beta",
+        *AS_ROOT,
     )
     assert result.code == 1
     summary = only_summary(reports)
@@ -77,7 +89,15 @@ def test_limit_restricts_the_hosts(cli, tmp_path: Path) -> None:  # type: ignore
     inventory, playbook = make_inventory(tmp_path)
     reports = tmp_path / "reports"
     result = cli(
-        "converge", str(playbook), "--inventory", str(inventory), "--reports", str(reports), "--limit", "alpha"
+        "converge",
+        str(playbook),
+        "--inventory",
+        str(inventory),
+        "--reports",
+        str(reports),
+        "--limit",
+        "alpha",
+        *AS_ROOT,
     )
     assert result.code == 0
     assert set(only_summary(reports)["hosts"]) == {"alpha"}

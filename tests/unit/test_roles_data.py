@@ -152,9 +152,18 @@ def test_a_service_spread_over_different_functions_gets_no_name() -> None:
 # Common
 
 
-def test_sshd_accepts_logins_only_from_the_management_network() -> None:
-    text = config("yde-db", "etc/ssh/sshd_config.d/10-egovinfra.conf")
-    assert "AllowUsers *@10.128.0.0/11" in text
+def test_sshd_accepts_administrators_through_the_bastion_and_root_nowhere() -> None:
+    sshd = "etc/ssh/sshd_config.d/10-egovinfra.conf"
+    text = config("yde-db", sshd, env="production").splitlines()
+    # The example's administrator, from yde's bastion (10.129.4.10) only; no root, no wildcard.
+    assert "AllowUsers ebela@10.129.4.10/32" in text
+    assert "PermitRootLogin no" in text
+    bastion = config("yde-bastion", sshd, env="production").splitlines()
+    assert "AllowUsers ebela@10.128.0.0/11" in bastion
+    # The lab's controller (the management pool's first address) keeps root, for its tools.
+    lab = config("yde-db", sshd).splitlines()
+    assert "AllowUsers ebela@10.129.4.10/32 root@10.128.0.1/32" in lab
+    assert "PermitRootLogin prohibit-password" in lab
     assert "PasswordAuthentication no" in text
     assert "AllowTcpForwarding no" in text
     assert "AllowTcpForwarding yes" in config("yde-bastion", "etc/ssh/sshd_config.d/10-egovinfra.conf")
