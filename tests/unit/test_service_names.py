@@ -28,9 +28,7 @@ def _with_names(service: str, names: tuple[str, ...]) -> Plan:
 
 def _web_addresses(plan: Plan, datacenter: str) -> tuple[str, ...]:
     """The intent: the front ends of a datacenter are its hosts doing groupware_web."""
-    return tuple(
-        sorted(h.address for h in plan.hosts if "groupware_web" in h.roles and h.scope == datacenter)
-    )
+    return tuple(sorted(h.address for h in plan.hosts if "groupware_web" in h.roles and h.scope == datacenter))
 
 
 def test_the_default_name_people_type_is_groupware_and_the_service_keeps_its_own() -> None:
