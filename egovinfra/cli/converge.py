@@ -334,7 +334,9 @@ def run_playbook(
             quiet=True,
         )
     seconds = time.monotonic() - start
-    return progress, str(runner.status), int(runner.rc), seconds, private
+    # A run stopped by a signal (or canceled) has no return code: it failed all the same.
+    rc = runner.rc if isinstance(runner.rc, int) else 1
+    return progress, str(runner.status), rc, seconds, private
 
 
 @app.command()

@@ -130,3 +130,21 @@ def test_progress_counts_what_the_events_say() -> None:
     assert progress.hosts["b"] == {"ok": 1, "changed": 0, "failures": 0, "dark": 0, "skipped": 0}
     assert progress.hosts["c"]["dark"] == 1
     assert progress.failures == ["c: Harden sshd: no"]
+
+
+def test_a_run_stopped_without_a_return_code_fails_cleanly(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ansible-runner reports no return code for a playbook stopped by SIGTERM: exit 1, no traceback."""
+    import ansible_runner
+
+    class Stopped:
+        status = "canceled"
+        rc = None
+
+    monkeypatch.setattr(ansible_runner, "run", lambda **_: Stopped())
+    inventory, playbook = make_inventory(tmp_path)
+    result = cli("converge", str(playbook), "--inventory", str(inventory), "--reports", str(tmp_path / "r"), *AS_ROOT)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "canceled" in result.stdout + result.stderr
