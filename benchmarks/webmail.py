@@ -24,8 +24,8 @@ from egovinfra.lab.access import lab_access
 from egovinfra.lab.names import host_machine
 from egovinfra.model import load_topology
 from egovinfra.pki import resolve_pki_dir
-from egovinfra.render.roles.web import service_name
 from egovinfra.verify.groupware import password, person_of, workstation_of
+from egovinfra.verify.names import typed_name
 from egovinfra.verify.workstation import Workstation, front_end, nameservers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def main() -> None:
     job = {
         "kind": "login",
         "repeat": 2,
-        "service_name": service_name(plan.domain),
+        "service_name": typed_name(plan, "groupware_web"),
         "expected_address": front_end(plan, datacenter).address,
         "root_ca": (resolve_pki_dir(plan.name) / "root" / "cert.pem").read_text(),
         "user": person.uid,
@@ -70,7 +70,7 @@ def main() -> None:
         time.sleep(1)
     figures = {
         "datacenter": datacenter,
-        "url": f"https://{service_name(plan.domain)}/SOGo/",
+        "url": f"https://{typed_name(plan, 'groupware_web')}/SOGo/",
         "front_end": front_end(plan, datacenter).fqdn,
         "workstation": workstation_of(plan, args.site),
         "runs": args.runs,

@@ -43,6 +43,18 @@ def service_names(plan: Plan, active: str | None = None) -> tuple[NameExpectatio
     return tuple(sorted(out, key=lambda n: n.fqdn))
 
 
+def typed_name(plan: Plan, role: str) -> str:
+    """The name people type for the hosts of `role` (the groupware's front ends, the mail hosts):
+    the first name a service of theirs alone declares, else the first such service's own name."""
+    own = [
+        s for s in plan.services if not s.management and s.hosts and all(plan.host(h).roles == (role,) for h in s.hosts)
+    ]
+    if not own:
+        raise KeyError(f"no service is offered by the {role} hosts alone")
+    declared = [s.names[0] for s in own if s.names]
+    return service_fqdn(plan, declared[0] if declared else own[0].name)
+
+
 def host_names(plan: Plan) -> tuple[NameExpectation, ...]:
     """Every host's FQDN → its service address."""
     return tuple(NameExpectation(h.fqdn, (h.address,), "host") for h in sorted(plan.hosts, key=lambda h: h.fqdn))

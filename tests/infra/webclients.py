@@ -15,10 +15,9 @@ from egovinfra.compile.directory import Person
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.lab.names import host_machine
 from egovinfra.pki import resolve_pki_dir
-from egovinfra.render.roles import mail as mail_role
-from egovinfra.render.roles.web import service_name
 from egovinfra.verify.context import LabContext
 from egovinfra.verify.groupware import Probe, Runner, ca_bundle, only, person_of, workstation_of
+from egovinfra.verify.names import typed_name
 from egovinfra.verify.workstation import Workstation, front_end, nameservers
 
 # The civil servant (working from a workstation of his ministry) and a colleague of another.
@@ -45,12 +44,12 @@ class Target:
     @property
     def service_name(self) -> str:
         """The groupware's name as people type it."""
-        return service_name(self.plan.domain)
+        return typed_name(self.plan, "groupware_web")
 
     @property
     def mail_service_name(self) -> str:
         """The mail server's name as mail clients are set up with it."""
-        return mail_role.service_name(self.plan.domain)
+        return typed_name(self.plan, "mail")
 
 
 def lab_runner(lab: LabContext) -> Runner:
@@ -73,7 +72,7 @@ def target_of(plan: Plan, lab: LabContext, config: pytest.Config) -> Target:
     wanted = config.getoption("--datacenter")
     if wanted is None:
         # Asked from the workstation, as the drill's DNS switch leaves it.
-        address = station.resolve(service_name(plan.domain))
+        address = station.resolve(typed_name(plan, "groupware_web"))
         found = [dc.name for dc in plan.datacenters if front_end(plan, dc.name).address == address]
         wanted = found[0] if found else plan.primary.name
     pki = resolve_pki_dir(plan.name)
