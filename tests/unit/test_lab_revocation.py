@@ -1,11 +1,14 @@
 """The revocation drill's choices: which gateway it revokes, which it watches, which tunnels."""
 
+from typing import cast
+
 import pytest
 
 from egovinfra.compile import compile_loaded
 from egovinfra.compile.plan import Plan
+from egovinfra.lab.access import LabAccess
 from egovinfra.lab.errors import LabError
-from egovinfra.lab.revocation import RevocationReport, pick_gateways
+from egovinfra.lab.revocation import RevocationReport, established, pick_gateways
 from egovinfra.model import load_topology
 from egovinfra.verify import groupware
 
@@ -49,3 +52,33 @@ def test_report_holds_only_when_every_expectation_does() -> None:
         bad = RevocationReport(**{**good.__dict__, field: False})
         assert not bad.ok, field
     assert not RevocationReport(**{**good.__dict__, "restored_after": None}).ok
+
+
+class _Hub:
+    """Answers `swanctl --list-sas` with one canned listing."""
+
+    def __init__(self, listing: str) -> None:
+        self.listing = listing
+
+    def must(self, host: str, command: str) -> str:
+        return self.listing
+
+
+def _listing(fqdn: str, age: int) -> str:
+    return (
+        "minfi-yde: #7, ESTABLISHED, IKEv2, 1a2b_i 3c4d_r*\n"
+        "  local  'hub.yde.intranet.gov.cm' @ 10.0.0.1[4500]\n"
+        f"  remote '{fqdn}' @ 10.0.1.1[4500]\n"
+        f"  established {age}s ago, rekeying in 3300s\n"
+    )
+
+
+@pytest.mark.parametrize(("age", "within", "fresh"), [(4, 10.0, True), (40, 10.0, False), (40, None, True)])
+def test_a_fresh_authentication_is_told_by_the_age_of_the_ike_sa(
+    plan: Plan, age: int, within: float | None, fresh: bool
+) -> None:
+    chosen = pick_gateways(plan, set())
+    hub, gateway = chosen.hubs[0], chosen.neighbour
+    access = cast(LabAccess, _Hub(_listing(gateway.fqdn, age)))
+    assert established(access, chosen, hub, gateway, within=within) is fresh
+    assert not established(cast(LabAccess, _Hub(_listing("gw.other.example", age))), chosen, hub, gateway)
