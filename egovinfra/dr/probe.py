@@ -24,9 +24,12 @@ from egovinfra.dr.steps import Reach
 # No multiplexing: a master connection left open to a host that vanished would hang the
 # login instead of timing out; no prompt: a probe never waits for a person.
 FIXED_OPTIONS = ("-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "BatchMode=yes")
-# How long a connected login may take on top of the connect timeout (key exchange, a
-# ProxyJump's second login, `true`) before the host counts as silent.
-LOGIN_SLACK = 8.0
+# How long a login may take once connected (key exchange, a ProxyJump's second login, `true`)
+# before the host counts as silent. A lost host never gets past the connect timeout, so this
+# costs a failover nothing; it only has to be generous. On a machine with a load average of
+# 240, the lab's answering hosts took more than 8 s to log in: a failover was refused because
+# the datacenter taking over looked silent.
+LOGIN_SLACK = 60.0
 
 Runner = Callable[[Sequence[str], float], tuple[int, str]]  # argv, timeout → (exit code, stderr)
 

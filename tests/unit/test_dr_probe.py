@@ -163,3 +163,18 @@ def test_a_host_missing_from_the_inventory_is_silent_not_forgotten() -> None:
     reach = probe.reach({}, ["yde-db", "dla-db"], missing=["yde-db"])
     assert reach.answered == frozenset() and reach.silent == {"yde-db", "dla-db"}
     assert reach.reasons == {"yde-db": "not in the inventory", "dla-db": "not probed"}
+
+
+def test_a_slow_login_is_waited_for_a_lost_host_is_not() -> None:
+    """Only the connect is short: a host that answers slowly (a loaded machine, a ProxyJump)
+    must not look lost, or the datacenter taking over would be refused as silent."""
+    seen: list[tuple[list[str], float]] = []
+
+    def run(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+        seen.append((list(argv), timeout))
+        return 0, ""
+
+    probe.probe([probe.Connection("dla-db", "10.2.3.10")], connect_timeout=2, run=run)
+    argv, timeout = seen[0]
+    assert "ConnectTimeout=2" in argv
+    assert timeout >= 30, "a login that takes 10 s on a loaded machine still answers"
