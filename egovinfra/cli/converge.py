@@ -9,6 +9,7 @@ lab's operator key and known hosts, so `egovinfra converge --inventory inventori
 
 from __future__ import annotations
 
+import configparser
 import importlib.util
 import json
 import os
@@ -38,6 +39,7 @@ from egovinfra.secrets import resolve_password_file
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PLAYBOOK = REPO / "playbooks" / "site.yml"
 BOOTSTRAP_PLAYBOOK = REPO / "playbooks" / "common.yml"
+ANSIBLE_CFG = REPO / "ansible.cfg"
 # Set when this process was re-executed inside the lab's management namespace.
 _NETNS_ENV = "EGOVINFRA_CONVERGE_NETNS"
 COUNTERS = ("ok", "changed", "failures", "dark", "skipped")
@@ -258,21 +260,17 @@ def mitogen_strategy_dir() -> Path | None:
     return Path(spec.origin).parent / "plugins" / "strategy"
 
 
-def runner_env(
-    netns: str | None, ssh_args: str | None = None, mitogen: bool = False, vault_password: Path | None = None
-) -> dict[str, str]:
+def runner_env(netns: str | None, mitogen: bool = False, vault_password: Path | None = None) -> dict[str, str]:
     """Environment of ansible-playbook: the repository's settings and the venv's executables;
-    `ssh_args` replaces ansible.cfg's ssh_args (e.g. no multiplexing, a short timeout);
     `mitogen` runs the plays with Mitogen's linear strategy (one Python per host, kept);
     `vault_password` decrypts the controller's secrets (egovinfra secrets init)."""
     strategies = mitogen_strategy_dir() if mitogen else None
     if mitogen and strategies is None:
         raise ConvergeError("--mitogen: the mitogen package is not installed (pip install mitogen)")
     return {
-        **({"ANSIBLE_SSH_ARGS": ssh_args} if ssh_args else {}),
         **({"ANSIBLE_VAULT_PASSWORD_FILE": str(vault_password)} if vault_password else {}),
         **({"ANSIBLE_STRATEGY_PLUGINS": str(strategies), "ANSIBLE_STRATEGY": "mitogen_linear"} if strategies else {}),
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_CONFIG": str(ANSIBLE_CFG),
         # ssh multiplexing sockets are keyed by user@address:port only; two labs (namespaces)
         # use the same addresses, so each namespace gets its own folder of sockets.
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(Path.home() / ".ansible" / "cp" / (netns or "default")),
@@ -284,6 +282,13 @@ def runner_env(
         **({"ANSIBLE_TIMEOUT": "60"} if mitogen else {}),
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
     }
+
+
+def ansible_ssh_args() -> str:
+    """The ssh arguments ansible.cfg gives every ssh connection of a playbook run."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(ANSIBLE_CFG)
+    return config.get("ssh_connection", "ssh_args", fallback="")
 
 
 def _vault_password(inventory: Path) -> Path | None:
@@ -301,7 +306,6 @@ def run_playbook(
     reports: Path,
     forks: int,
     netns: str | None = None,
-    ssh_args: str | None = None,
     mitogen: bool = False,
     tags: str | None = None,
     check: bool = False,
@@ -329,7 +333,7 @@ def run_playbook(
             cmdline="--check --diff" if check else None,
             extravars=dict(extravars),
             forks=forks,
-            envvars=runner_env(netns, ssh_args, mitogen, _vault_password(inventory)),
+            envvars=runner_env(netns, mitogen, _vault_password(inventory)),
             event_handler=on_event,
             quiet=True,
         )

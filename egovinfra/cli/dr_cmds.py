@@ -24,6 +24,7 @@ from egovinfra.cli.converge import (
     REPO,
     ConvergeError,
     Progress,
+    ansible_ssh_args,
     enter_netns,
     inventory_environment,
     lab_access,
@@ -33,7 +34,7 @@ from egovinfra.cli.converge import (
 )
 from egovinfra.cli.topology_cmds import load_cloud, load_state
 from egovinfra.compile import Plan, compile_loaded
-from egovinfra.dr import steps
+from egovinfra.dr import activation, probe, steps
 from egovinfra.dr.state import advance, write_state
 from egovinfra.model import LoadedTopology, load_topology
 from egovinfra.model.cloud_state import CloudState
@@ -47,8 +48,10 @@ app.add_typer(dr, name="dr")
 console = Console(highlight=False, emoji=False)
 
 PLAYBOOKS = REPO / "playbooks"
-# The probe must not wait on a multiplexed connection to a host that vanished, nor for long.
-PROBE_SSH = "-o ControlMaster=no -o ControlPath=none -o ConnectTimeout=2 -o BatchMode=yes"
+# A lost host is silent for this long before the decision; a live one answers well within it.
+PROBE_CONNECT_TIMEOUT = 2.0
+# ssh logins at once: every host of two datacenters in one round, a bounded number of processes.
+PROBE_WORKERS = 32
 
 Inventory = Annotated[Path, typer.Option(help="rendered inventory folder, e.g. inventories/lab")]
 TopologyOpt = Annotated[Path | None, typer.Option("--topology", help="topology folder (default: topology/cameroon)")]
@@ -69,6 +72,14 @@ class Context:
     def __init__(self, inventory: Path, topology: Path | None, reports: Path, lab_dir: Path | None) -> None:
         name, environment = inventory_environment(inventory)
         self.inventory, self.environment, self.reports = inventory, environment, reports
+        # As converge: the operator's own account ($EGOVINFRA_OPERATOR) through the bastions, or
+        # root from the controller in a lab, whose namespace is entered before any other work
+        # (the command runs again in there).
+        self.access = (
+            lab_access(name, lab_dir) if environment == "lab" else production_access(operator(None, False), None)
+        )
+        if self.access.netns:
+            enter_netns(self.access.netns)
         self.loaded: LoadedTopology = load_topology(topology)
         if self.loaded.topology.name != name:
             raise DrError(f"{inventory} belongs to {name!r}, the topology to {self.loaded.topology.name!r}")
@@ -79,13 +90,11 @@ class Context:
         self.ops: Operations = load_state(self.loaded, environment)
         self.cloud: CloudState = load_cloud(self.loaded, environment)
         self.plan: Plan = compile_loaded(self.loaded, self.ops, self.cloud)
-        # As converge: the operator's own account ($EGOVINFRA_OPERATOR) through the bastions;
-        # root from the controller in a lab.
-        self.access = (
-            lab_access(name, lab_dir) if environment == "lab" else production_access(operator(None, False), None)
-        )
-        if self.access.netns:
-            enter_netns(self.access.netns)
+
+    @property
+    def mitogen(self) -> bool:
+        """Playbooks run with Mitogen in a lab (as `converge` does), with Ansible's ssh elsewhere."""
+        return self.environment == "lab"
 
     def run(
         self,
@@ -103,7 +112,7 @@ class Context:
             reports=self.reports,
             forks=30,
             netns=self.access.netns,
-            mitogen=self.environment == "lab",
+            mitogen=self.mitogen,
         )
         for failure in progress.failures:
             console.print(f"[red]failed[/red] {failure}", markup=True)
@@ -112,22 +121,14 @@ class Context:
         return progress, seconds
 
     def probe(self) -> steps.Reach:
-        """Which managed hosts of the datacenters answer ssh within a few seconds (the sites'
-        gateways weigh in no decision)."""
-        console.print("probing the datacenters' hosts (2 s timeout)...")
-        progress, *_ = run_playbook(
-            PLAYBOOKS / "dr-probe.yml",
-            self.inventory,
-            limit="datacenter_hosts:dr_fenced",
-            extravars=self.access.extravars(),
-            reports=self.reports,
-            forks=50,
-            netns=self.access.netns,
-            ssh_args=PROBE_SSH,
-        )
-        managed = {h.name for dc in self.plan.datacenters for h in steps.datacenter_hosts(self.plan, dc)}
-        answered = frozenset(n for n, c in progress.stats.items() if c["ok"] and not c["dark"] and n in managed)
-        return steps.Reach(answered, frozenset(managed - answered))
+        """Which managed hosts of the datacenters answer an ssh login within a few seconds (the
+        sites' gateways weigh in no decision), each logged in to at once with the inventory's
+        connection settings."""
+        managed = sorted({h.name for dc in self.plan.datacenters for h in steps.datacenter_hosts(self.plan, dc)})
+        console.print(f"probing {len(managed)} datacenter hosts over ssh ({PROBE_CONNECT_TIMEOUT:.0f} s timeout)...")
+        found, missing = probe.connections(self.inventory, managed, self.access.extravars(), ansible_ssh_args())
+        answers = probe.probe(found, connect_timeout=PROBE_CONNECT_TIMEOUT, workers=PROBE_WORKERS)
+        return probe.reach(answers, managed, missing)
 
     def record(self, action: Action, active: str, fenced: tuple[str, ...], reason: str) -> None:
         """Write the next state, then render the inventory from it (both atomic)."""
@@ -149,6 +150,8 @@ def _show(proposal: steps.Proposal, reach: steps.Reach, plan: Plan) -> None:
         up, down = reach.of(steps.datacenter_hosts(plan, dc))
         table.add_row(dc.name, str(len(up)), ", ".join(down) or "-")
     console.print(table)
+    for host in sorted(reach.silent):
+        console.print(f"  {host}: no answer ({reach.reasons.get(host) or 'silent'})")
     if not reach.answered:
         console.print("[yellow]no host answers: from here nothing can be checked or changed[/yellow]", markup=True)
     console.print(f"[bold]dr {proposal.action}: {proposal.source} → {proposal.target}[/bold]", markup=True)
@@ -185,10 +188,16 @@ def _summary(action: str, timings: dict[str, float]) -> None:
 
 
 def _activate(ctx: Context, timings: dict[str, float]) -> None:
+    stages = activation.activation(ctx.plan)
+    variables = activation.extravars(stages)
+    if ctx.mitogen:
+        variables["dr_free_strategy"] = "mitogen_free"
     _timed(
-        "service back: database, names, directory, groupware (dr-activate.yml)",
+        "service back: "
+        + ", then ".join(f"{s.name.replace('_', ' ')} ({', '.join(s.hosts) or 'no host'})" for s in stages)
+        + " (dr-activate.yml)",
         timings,
-        lambda: ctx.run("dr-activate.yml"),
+        lambda: ctx.run("dr-activate.yml", extravars=variables),
     )
     _timed(
         "converge the datacenters' hosts (site.yml)",
@@ -266,11 +275,13 @@ def failover(
         (dc for dc in plan.datacenters if dc.name != plan.active.name and dc not in plan.fenced), plan.active
     )
     target = steps.target_of(plan, to, default)
+    started = time.monotonic()
     reach = ctx.probe()
+    probed = round(time.monotonic() - started, 1)
     proposal = steps.failover(plan, target, reach, force=force, reason=reason)
     if not _decide(proposal, reach, plan, check, yes):
         return
-    timings: dict[str, float] = {}
+    timings = {"probe: which hosts answer": probed}
     lost = plan.active.name
     fenced = tuple(sorted({*(dc.name for dc in plan.fenced), lost}))
     _timed(
@@ -298,10 +309,12 @@ def switchover(
     plan = ctx.plan
     default = next((dc for dc in plan.datacenters if dc.name != plan.active.name), plan.active)
     target = steps.target_of(plan, to, default)
+    started = time.monotonic()
     reach = ctx.probe()
+    probed = round(time.monotonic() - started, 1)
     if not _decide(steps.switchover(plan, target, reach), reach, plan, check, yes):
         return
-    timings: dict[str, float] = {}
+    timings = {"probe: which hosts answer": probed}
     _handover(ctx, target.name, timings)
     _timed("record the state, render the inventory", timings, lambda: ctx.record("switchover", target.name, (), reason))
     _activate(ctx, timings)
@@ -324,10 +337,12 @@ def failback(
     plan = ctx.plan
     default = plan.fenced[0] if plan.fenced else plan.primary
     target = steps.target_of(plan, to, default)
+    started = time.monotonic()
     reach = ctx.probe()
+    probed = round(time.monotonic() - started, 1)
     if not _decide(steps.failback(plan, target, reach), reach, plan, check, yes):
         return
-    timings: dict[str, float] = {}
+    timings = {"probe: which hosts answer": probed}
     still = tuple(dc.name for dc in plan.fenced if dc.name != target.name)
     _timed(
         f"record: {target.name} rejoins, render the inventory",

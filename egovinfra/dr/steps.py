@@ -6,7 +6,8 @@ print and a list of refusals. The commands print both before they touch anything
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from egovinfra.compile.plan import Datacenter, Host, Plan
 from egovinfra.errors import EgovinfraError
@@ -18,6 +19,7 @@ class Reach:
 
     answered: frozenset[str]
     silent: frozenset[str]
+    reasons: Mapping[str, str] = field(default_factory=dict)  # silent host → why (ssh's own words)
 
     def of(self, hosts: tuple[Host, ...]) -> tuple[list[str], list[str]]:
         """(answered, silent) host names among `hosts`."""

@@ -1,0 +1,65 @@
+"""The order in which `egovinfra dr` brings the service back where the state says it is
+active: one play of playbooks/dr-activate.yml per stage, each on the hosts chosen here.
+
+1. The database and the names: the active datacenter's database is promoted and every serving
+   DNS server points the service names at it, and nothing else runs in that play. A client's
+   writes wait for these two alone (database RTO).
+2. The directory: the active datacenter's directory server becomes the provider. Its
+   configuration swap restarts slapd; logins (SOGo's, the mail host's) read the directory, so
+   it comes before the groupware starts, never while people log in.
+3. The groupware: SOGo starts where it is active and stops elsewhere, once what it needs is
+   there (database promoted, names moved, the directory settled).
+
+Hosts of a fenced datacenter are in no stage: no play reaches them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from egovinfra.compile.plan import Host, Plan
+from egovinfra.render.assignments import ansible_roles
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One play of dr-activate.yml: the hosts it runs on (`dr_stage_<name>`), in stage order."""
+
+    name: str
+    hosts: tuple[str, ...]
+
+    @property
+    def variable(self) -> str:
+        """The extra variable naming the play's hosts."""
+        return f"dr_stage_{self.name}"
+
+    @property
+    def pattern(self) -> str:
+        """The play's host pattern (a stage without hosts matches none: the play is skipped)."""
+        return ",".join(self.hosts) or "all:!all"
+
+
+def _with_role(plan: Plan, role: str, *, active_only: bool = False) -> tuple[str, ...]:
+    def chosen(host: Host) -> bool:
+        if not host.managed or not plan.serving(host):
+            return False
+        return (not active_only or host.scope == plan.active.name) and role in ansible_roles(host, plan)
+
+    return tuple(sorted(h.name for h in plan.hosts if chosen(h)))
+
+
+def activation(plan: Plan) -> tuple[Stage, ...]:
+    """The stages that bring the service back in `plan.active` (the state already recorded)."""
+    return (
+        Stage(
+            "database_and_names",
+            tuple(sorted({*_with_role(plan, "postgresql", active_only=True), *_with_role(plan, "dns")})),
+        ),
+        Stage("directory", _with_role(plan, "ldap")),
+        Stage("groupware", _with_role(plan, "groupware")),
+    )
+
+
+def extravars(stages: tuple[Stage, ...]) -> dict[str, str]:
+    """The playbook's variables: each stage's host pattern."""
+    return {stage.variable: stage.pattern for stage in stages}
