@@ -11,14 +11,9 @@ from typing import Any
 from egovinfra.compile.plan import Host
 from egovinfra.render.hostvars import RenderContext
 
-# Functions that serve TLS: the local group that must read the key (slapd drops root) and the
-# packages of the daemons that read it, installed first so that their users exist.
-_SERVERS = {
-    "directory": ("openldap", ("slapd",)),
-    "mail": ("root", ("postfix", "dovecot-core")),
-    "groupware_web": ("root", ("nginx",)),
-    "logs": ("root", ("rsyslog",)),
-}
+# Functions that serve TLS: the local group that must read the key (slapd drops root; the
+# daemons' packages, and so their users, come with the host's packages, before any role).
+_SERVERS = {"directory": "openldap", "mail": "root", "groupware_web": "root", "logs": "root"}
 # The units that read the certificate: a renewed one is theirs at once (reload where the
 # daemon re-reads it, else a restart; units that do not run yet are left alone).
 _UNITS = {"directory": ("slapd",), "mail": ("postfix", "dovecot"), "groupware_web": ("nginx",)}
@@ -30,7 +25,6 @@ def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
     return {
         "tlscert_identity": host.fqdn,
         "tlscert_server": bool(served),
-        "tlscert_key_group": served[0][0] if served else "root",
-        "tlscert_packages": sorted({p for _, packages in served for p in packages}),
+        "tlscert_key_group": served[0] if served else "root",
         "tlscert_units": sorted({u for f in host.roles for u in _UNITS.get(f, ())}),
     }
