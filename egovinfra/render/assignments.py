@@ -5,8 +5,9 @@ from __future__ import annotations
 from egovinfra.compile.plan import Host, Plan
 from egovinfra.render.roles.fence import gated
 
-# Function roles of the Plan → Ansible roles, in play order. `common` and `nftables` go on
-# every managed host; the rest follow what the host does.
+# Function roles of the Plan → Ansible roles, in play order. `packages` (every package of the
+# host's roles, in one step), `common` and `nftables` go on every managed host; the rest follow
+# what the host does.
 _BY_FUNCTION: dict[str, tuple[str, ...]] = {
     "vpn_hub": ("pki", "ipsec"),
     "site_gateway": ("pki", "ipsec"),
@@ -22,7 +23,7 @@ _BY_FUNCTION: dict[str, tuple[str, ...]] = {
     "monitoring": ("monitoring",),
     "logs": ("tlscert", "logstore"),
 }
-BASE_ROLES = ("common", "nftables")
+BASE_ROLES = ("packages", "common", "nftables")
 # When the deployment has monitoring hosts: the exporters of every host, by what it does.
 _WATCHED: dict[str, tuple[str, ...]] = {"database": ("postgres_exporter",), "dns": ("bind_exporter",)}
 

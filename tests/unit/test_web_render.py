@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from egovinfra.compile import compile_plan
+from egovinfra.compile.packages import ROLE_PACKAGES
 from egovinfra.compile.plan import Plan
 from egovinfra.model import load_topology
 from egovinfra.render.configs import render_configs
@@ -107,8 +108,7 @@ def test_each_name_has_its_server_and_certificate(plan: Plan) -> None:
 
 
 def test_the_role_installs_sogo_common_and_checks_the_site_before_installing_it() -> None:
-    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
-    assert "sogo-common" in defaults["web_packages"]
+    assert "sogo-common" in ROLE_PACKAGES["web"]
     tasks = yaml.safe_load((ROLE / "tasks" / "main.yml").read_text())
     site = next(t for t in tasks if t.get("ansible.builtin.template", {}).get("dest", "").endswith("groupware.conf"))
     assert site["ansible.builtin.template"]["validate"].endswith(" %s")

@@ -15,15 +15,15 @@ from egovinfra.render.hostvars import RenderContext
 # The role's folder on the host: ca.pem, cert.pem, fullchain.pem, key.pem.
 TLS_DIR = "/etc/egovinfra/tls"
 
-# Functions that serve TLS: the local group that must read the key (slapd drops root) and the
-# packages of the daemons that read it, installed first so that their users exist.
+# Functions that serve TLS: the local group that must read the key (slapd drops root; the
+# daemons' packages, and so their users, come with the host's packages, before any role).
 _SERVERS = {
-    "directory": ("openldap", ("slapd",)),
-    "database": ("postgres", ("postgresql",)),
-    "mail": ("root", ("postfix", "dovecot-core")),
-    "groupware_web": ("root", ("nginx",)),
-    "groupware_app": ("root", ("nginx",)),
-    "logs": ("root", ("rsyslog",)),
+    "directory": "openldap",
+    "database": "postgres",
+    "mail": "root",
+    "groupware_web": "root",
+    "groupware_app": "root",
+    "logs": "root",
 }
 # The units that read the certificate: a renewed one is theirs at once (reload where the
 # daemon re-reads it, else a restart; units that do not run yet are left alone).
@@ -44,7 +44,6 @@ def tlscert_vars(ctx: RenderContext, host: Host) -> dict[str, Any] | None:
         # The host's service names beside its FQDN (the database alias the groupware verifies).
         "tlscert_alt_names": list(certificate_names(ctx.plan.tls, host)),
         "tlscert_server": bool(served),
-        "tlscert_key_group": served[0][0] if served else "root",
-        "tlscert_packages": sorted({p for _, packages in served for p in packages}),
+        "tlscert_key_group": served[0] if served else "root",
         "tlscert_units": sorted({u for f in host.roles for u in _UNITS.get(f, ())}),
     }
