@@ -8,7 +8,6 @@ at the end.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,31 +15,11 @@ from pathlib import Path
 import pytest
 
 from egovinfra.cli.lab_cmds import lab_context
-from egovinfra.cli.topology_cmds import load_plan
 from egovinfra.compile.plan import Plan, Site
-from egovinfra.errors import EgovinfraError
-from egovinfra.lab.access import LabAccess, lab_access
+from egovinfra.lab.access import LabAccess
 from egovinfra.verify import runner
 
 SERVICE = "groupware-https"
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return load_plan(None)
-
-
-@pytest.fixture(scope="module")
-def access(plan: Plan) -> LabAccess:
-    directory = os.environ.get("EGOVINFRA_LAB_DIR")
-    try:
-        found = lab_access(plan.name, Path(directory) if directory else None)
-    except EgovinfraError as exc:
-        pytest.skip(str(exc))
-    listing = found.ssh(next(iter(found.hosts())), "nft list table inet egovinfra")
-    if listing.returncode != 0:
-        pytest.skip("the lab is not converged (no egovinfra firewall table)")
-    return found
 
 
 def site_and_flow(plan: Plan, access: LabAccess) -> tuple[Site, str]:

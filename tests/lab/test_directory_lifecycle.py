@@ -9,7 +9,6 @@ folder is EGOVINFRA_LAB_DIR or the default one. The lab is left as the topology 
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -19,32 +18,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from egovinfra.cli.topology_cmds import load_plan
 from egovinfra.compile.plan import Plan
-from egovinfra.errors import EgovinfraError
-from egovinfra.lab.access import LabAccess, lab_access
+from egovinfra.lab.access import LabAccess
 from egovinfra.verify.groupware import password
 from tests.conftest import DEFAULT_TOPOLOGY
+from tests.support.converged_lab import no_lab
 
 pytestmark = pytest.mark.root
 
 
 @pytest.fixture(scope="module")
-def plan() -> Plan:
-    return load_plan(None)
-
-
-@pytest.fixture(scope="module")
-def lab(plan: Plan) -> LabAccess:
-    directory = os.environ.get("EGOVINFRA_LAB_DIR")
-    try:
-        found = lab_access(plan.name, Path(directory) if directory else None)
-    except EgovinfraError as exc:
-        pytest.skip(str(exc))
+def lab(plan: Plan, access: LabAccess) -> LabAccess:
+    """The converged lab, its directory provider answering."""
     provider = plan.replication("directory").primary
-    if found.ssh(provider, "ldapsearch -LLL -Q -Y EXTERNAL -H ldapi:/// -s base -b '' namingContexts").returncode:
-        pytest.skip("the lab is not converged (no directory)")
-    return found
+    if access.ssh(provider, "ldapsearch -LLL -Q -Y EXTERNAL -H ldapi:/// -s base -b '' namingContexts").returncode:
+        no_lab("the lab is not converged (no directory)")
+    return access
 
 
 def _converge_ldap(provider: str, inventory: Path, lab_dir: Path) -> None:

@@ -24,11 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from egovinfra.cli.topology_cmds import load_plan
 from egovinfra.compile.plan import Plan
-from egovinfra.errors import EgovinfraError
 from egovinfra.lab import names
-from egovinfra.lab.access import LabAccess, lab_access
+from egovinfra.lab.access import LabAccess
 from egovinfra.pki import resolve_pki_dir
 from egovinfra.secrets.store import SecretsStore, resolve_secrets_dir
 from egovinfra.secrets.vault import Vault, resolve_password_file
@@ -36,23 +34,6 @@ from egovinfra.verify import groupware
 
 # Generated on the primary by the postgresql role; never on the controller.
 REPLICATION_SECRET = "/var/lib/postgresql/.egovinfra/replication.secret"
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return load_plan(None)
-
-
-@pytest.fixture(scope="module")
-def access(plan: Plan) -> LabAccess:
-    directory = os.environ.get("EGOVINFRA_LAB_DIR")
-    try:
-        found = lab_access(plan.name, Path(directory) if directory else None)
-    except EgovinfraError as exc:
-        pytest.skip(str(exc))
-    if found.ssh(next(iter(found.hosts())), "nft list table inet egovinfra").returncode != 0:
-        pytest.skip("the lab is not converged (no egovinfra firewall table)")
-    return found
 
 
 def known_passwords(plan: Plan, access: LabAccess) -> dict[str, str]:
