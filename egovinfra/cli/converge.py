@@ -32,7 +32,9 @@ from egovinfra.cli import app
 from egovinfra.cli.changes import changed_paths, limit_for, tags_for
 from egovinfra.errors import EgovinfraError
 from egovinfra.lab import lifecycle
+from egovinfra.lab.errors import LabError
 from egovinfra.lab.names import mgmt_ns
+from egovinfra.lab.netns import join_netns
 from egovinfra.lab.state import DEFAULT_LABS_DIR, load_state
 from egovinfra.secrets import resolve_password_file
 
@@ -40,8 +42,6 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PLAYBOOK = REPO / "playbooks" / "site.yml"
 BOOTSTRAP_PLAYBOOK = REPO / "playbooks" / "common.yml"
 ANSIBLE_CFG = REPO / "ansible.cfg"
-# Set when this process was re-executed inside the lab's management namespace.
-_NETNS_ENV = "EGOVINFRA_CONVERGE_NETNS"
 COUNTERS = ("ok", "changed", "failures", "dark", "skipped")
 
 console = Console(highlight=False, emoji=False)
@@ -214,13 +214,11 @@ def lab_access(name: str, lab_dir: Path | None, user: str | None = None, private
 
 
 def enter_netns(netns: str) -> None:
-    """Re-run this very command inside `netns` (once): Ansible's ssh then reaches the hosts."""
-    if os.environ.get(_NETNS_ENV) == netns:
-        return
-    env = {**os.environ, _NETNS_ENV: netns}
-    argv = ["ip", "netns", "exec", netns, sys.executable, "-m", "egovinfra", *sys.argv[1:]]
-    sys.stdout.flush()
-    os.execvpe("ip", argv, env)
+    """Move this command into `netns`: Ansible's ssh, started from here, then reaches the hosts."""
+    try:
+        join_netns(netns)
+    except LabError as exc:
+        raise ConvergeError(str(exc)) from None
 
 
 def bootstrap_playbook(playbook: Path) -> Path:

@@ -7,7 +7,10 @@ interface ever appears in the root namespace, not even briefly.
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,31 @@ def ip_json(ns: str, *args: str) -> list[dict[str, Any]]:
 def exec_argv(ns: str, argv: list[str]) -> list[str]:
     """``argv`` wrapped to run inside the namespace ``ns``."""
     return ["ip", "netns", "exec", _require(ns), *argv]
+
+
+_CLONE_NEWNET = 0x40000000
+
+
+def join_netns(ns: str) -> bool:
+    """Move this process into the namespace ``ns`` in place (setns(2)); False when it is there
+    already. Every process it starts afterwards is born inside. Replaces re-running the command
+    under ``ip netns exec``, which cost a second interpreter start and every import (1.2 s).
+    """
+    path = NETNS_DIR / _require(ns)
+    target, current = os.stat(path), os.stat("/proc/self/ns/net")
+    if (target.st_dev, target.st_ino) == (current.st_dev, current.st_ino):
+        return False
+    # setns moves the calling thread only: with no other thread yet, that is the whole process.
+    if threading.active_count() != 1:
+        raise LabError(f"cannot enter {ns}: this process already runs other threads")
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if ctypes.CDLL(None, use_errno=True).setns(fd, _CLONE_NEWNET) != 0:
+            errno = ctypes.get_errno()
+            raise LabError(f"cannot enter {ns}: {os.strerror(errno)}")
+    finally:
+        os.close(fd)
+    return True
 
 
 def list_netns() -> list[str]:

@@ -37,10 +37,12 @@ def test_the_first_stage_is_the_active_database_and_the_name_servers_alone(faile
     assert _functions(failed_over, first.hosts) <= {"database", "dns"}, "nothing else delays the writes"
 
 
-def test_the_directory_settles_before_the_groupware_starts(failed_over: Plan) -> None:
-    names = [s.name for s in activation(failed_over)]
-    assert names.index("directory") < names.index("groupware")
-    assert names.index("database_and_names") < names.index("directory")
+def test_the_directory_and_the_groupware_follow_the_database_and_the_names(failed_over: Plan) -> None:
+    first, second = activation(failed_over)
+    assert first.name == "database_and_names"
+    ldap_and_sogo = {h.name for h in failed_over.hosts if {"directory", "groupware_app"} & set(h.roles)}
+    assert ldap_and_sogo - {h.name for h in failed_over.hosts if h.scope == "yde"} <= set(second.hosts)
+    assert not set(first.hosts) & set(second.hosts)
 
 
 def test_no_stage_reaches_a_fenced_datacenter(failed_over: Plan) -> None:
