@@ -3,27 +3,28 @@
 vici answers `list-sas` with one section per IKE_SA, named after its connection: names are
 text, values bytes (or lists of bytes), CHILD_SAs a nested section keyed ``<name>-<uniqueid>``.
 This module turns that answer into typed SAs, and reads it from a local socket or, over ssh,
-from a host's own socket (`forwarded_socket`).
+from a host's own socket (`relayed_socket`).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import vici
-from vici.exception import CommandException, SessionException
+from vici.exception import CommandException, DeserializationException, SessionException
 
-from egovinfra.ssh_forward import ForwardError, SshRoute, forwarded_socket, ssh_messages
+from egovinfra.ssh_relay import SshRoute, relayed_socket
 
 VICI_SOCKET = "/var/run/charon.vici"  # charon's default, where the ipsec role leaves it
+# a socket that closes or times out, a daemon that refuses the command, a garbled answer
+_VICI_ERRORS = (OSError, SessionException, CommandException, DeserializationException)
 
 
 class SasError(Exception):
-    """The SAs could not be read: no forward, no daemon, or an answer vici cannot carry."""
+    """The SAs could not be read: no login, no daemon, or an answer vici cannot carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,36 +72,28 @@ def list_sas(session: vici.Session, ike: str | None = None) -> list[IkeSa]:
     return sas_from_answers(session.list_sas({"ike": ike} if ike else None))
 
 
-@contextmanager
-def session_at(path: Path, timeout: float = 30.0) -> Iterator[vici.Session]:
-    """A vici session on the socket at `path`, closed on exit."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(str(path))
-        yield vici.Session(sock)
-
-
-def local_sas(path: Path, ike: str | None = None) -> list[IkeSa]:
+def local_sas(path: Path, ike: str | None = None, timeout: float = 30.0) -> list[IkeSa]:
     """The SAs of the daemon whose vici socket is `path` on this machine."""
     try:
-        with session_at(path) as session:
-            return list_sas(session, ike)
-    except (OSError, SessionException, CommandException) as error:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(path))
+            return list_sas(vici.Session(sock), ike)
+    except _VICI_ERRORS as error:
         raise SasError(f"vici at {path}: {error}") from error
 
 
 def remote_sas(route: SshRoute, ike: str | None = None, remote: str = VICI_SOCKET) -> list[IkeSa]:
-    """The SAs of the charon on the route's host, through a forward of its vici socket."""
+    """The SAs of the charon on the route's host, its vici socket relayed over ssh."""
+    said = ""
     try:
-        with forwarded_socket(route, remote) as local:
+        with relayed_socket(route, remote) as relayed:
             try:
-                with session_at(local) as session:
-                    return list_sas(session, ike)
-            except (OSError, SessionException, CommandException) as error:
-                said = ssh_messages(local)  # e.g. sshd could not open the remote socket
-                raise SasError(f"{route.destination}: vici at {remote}: {error} {said}".strip()) from error
-    except ForwardError as error:
-        raise SasError(f"{route.destination}: forwarding {remote}: {error}") from error
+                return list_sas(vici.Session(relayed.sock), ike)
+            finally:
+                said = relayed.messages()  # why the relay closed: a refused login, no such socket
+    except _VICI_ERRORS as error:
+        raise SasError(f"{route.destination}: vici at {remote}: {error}; {said}".rstrip("; ")) from error
 
 
 def _ike(name: str, body: Mapping[str, object]) -> IkeSa:

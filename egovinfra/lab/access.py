@@ -11,7 +11,7 @@ from egovinfra.lab.errors import LabError
 from egovinfra.lab.health import ssh_command
 from egovinfra.lab.names import mgmt_ns, wan_ns
 from egovinfra.lab.state import DEFAULT_LABS_DIR, LabState, load_state
-from egovinfra.ssh_forward import SshRoute
+from egovinfra.ssh_relay import SshRoute
 from egovinfra.vici_sas import IkeSa, SasError, remote_sas
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from egovinfra.compile.plan import Plan
 from egovinfra.compile.vpn.model import Connection, Tunnel
-from egovinfra.ssh_forward import SshRoute
+from egovinfra.ssh_relay import SshRoute
 from egovinfra.verify.context import LabContext
 from egovinfra.vici_sas import installed, remote_sas
 from tests.infra.support import context_of, lab_plan
@@ -37,7 +37,7 @@ def test_sa_installed(end: tuple[Tunnel, Connection], lab: LabContext) -> None:
     absent = [e.host for e in tunnel.ends if e.host not in lab.hosts]
     if absent:
         pytest.skip(f"{', '.join(absent)} not run in the lab (vendor edge): its tunnel cannot come up")
-    # charon's vici socket, forwarded over ssh with the suites' own ssh settings
+    # charon's vici socket, relayed over ssh with the suites' own ssh settings
     sas = remote_sas(SshRoute(("ssh", "-F", str(lab.ssh_config)), conn.host), ike=conn.name)
     for child in conn.children:
         sa = installed(sas, conn.name, child.name)
