@@ -57,6 +57,7 @@ from egovinfra.compile import Plan, compile_loaded  # noqa: E402
 from egovinfra.model import load_topology  # noqa: E402
 from egovinfra.pki import PkiLayout, init_pki, issue  # noqa: E402
 from egovinfra.render import Tree, render_all  # noqa: E402
+from egovinfra.vici_sas import local_sas  # noqa: E402
 from tests.support import charon as h  # noqa: E402
 from tests.support.synth import DEFAULT_TOPOLOGY, synthesise  # noqa: E402
 
@@ -455,7 +456,7 @@ class ScaleLab:
         return round(last - since, 2)
 
     def not_installed(self, settle: float = 10.0) -> dict[str, list[str]]:
-        """Expected CHILD_SAs not INSTALLED on each hub (swanctl, not the log).
+        """Expected CHILD_SAs not INSTALLED on each hub (vici, not the log).
 
         A CHILD_SA caught between an IKE_SA rekey and the move of its children, or while it is
         rekeyed, is not listed as INSTALLED for a moment: one missing is asked again for up to
@@ -465,8 +466,8 @@ class ScaleLab:
         while True:
             out = {}
             for hub in self.hubs:
-                listing = hub.daemon.swanctl("--list-sas", timeout=120).stdout
-                installed = set(re.findall(r"^\s+(\S+): #\d+, reqid \d+, INSTALLED,", listing, re.MULTILINE))
+                sas = local_sas(hub.daemon.socket, timeout=120)
+                installed = {c.name for ike in sas for c in ike.children if c.state == "INSTALLED"}
                 missing = sorted(hub.expected - installed)
                 if missing:
                     out[hub.name] = missing

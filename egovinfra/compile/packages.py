@@ -19,7 +19,8 @@ ROLE_PACKAGES: Mapping[str, tuple[str, ...]] = {
     "filesync": ("rsync",),
     # SOGo, and nginx as the TLS front before sogod, which listens on the loopback only.
     "groupware": ("sogo", "memcached", "ldap-utils", "nginx"),
-    "ipsec": ("charon-systemd", "strongswan-swanctl", "libstrongswan-standard-plugins"),
+    # netcat: the controller reads charon's SAs over ssh, nc relaying its vici socket (ssh_relay).
+    "ipsec": ("charon-systemd", "strongswan-swanctl", "libstrongswan-standard-plugins", "netcat-openbsd"),
     "ldap": ("slapd", "ldap-utils", "python3-ldap"),
     "logging": ("rsyslog", "rsyslog-gnutls"),
     "logstore": ("rsyslog", "rsyslog-gnutls"),

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from egovinfra.lab import lifecycle
 from egovinfra.lab.errors import LabError
-from egovinfra.lab.health import ssh_argv
+from egovinfra.lab.health import ssh_command
 from egovinfra.lab.names import mgmt_ns, wan_ns
 from egovinfra.lab.state import DEFAULT_LABS_DIR, LabState, load_state
+from egovinfra.ssh_relay import SshRoute
+from egovinfra.vici_sas import IkeSa, SasError, remote_sas
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,22 @@ class LabAccess:
     ) -> subprocess.CompletedProcess[str]:
         """Run the shell ``command`` as root on ``host`` (``input_text`` on its stdin); the exit
         code is the caller's to judge."""
+        argv = [*self.route(host).argv(), "--", command]
+        return subprocess.run(argv, input=input_text, capture_output=True, text=True, timeout=timeout, check=False)
+
+    def route(self, host: str) -> SshRoute:
+        """How root reaches ``host`` over ssh from the management namespace."""
         address = self.hosts().get(host)
         if address is None:
             raise LabError(f"lab {self.name!r} has no host {host!r}")
-        argv = [*ssh_argv(self.mgmt_ns, self.operator_key, self.known_hosts, address), "--", command]
-        return subprocess.run(argv, input=input_text, capture_output=True, text=True, timeout=timeout, check=False)
+        return SshRoute(tuple(ssh_command(self.mgmt_ns, self.operator_key, self.known_hosts)), f"root@{address}")
+
+    def sas(self, host: str, ike: str | None = None) -> list[IkeSa]:
+        """The IKE_SAs (only connection ``ike``'s when given) of ``host``'s charon, read over vici."""
+        try:
+            return remote_sas(self.route(host), ike)
+        except SasError as error:
+            raise LabError(str(error)) from error
 
     def must(self, host: str, command: str, *, timeout: float = 60.0, input_text: str | None = None) -> str:
         """Like `ssh`, but a non-zero exit is a LabError naming the host and the command."""

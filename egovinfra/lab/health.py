@@ -51,8 +51,8 @@ def wait_sshd(mgmt_ns: str, addresses: Mapping[str, str], timeout: float) -> dic
     return {name: float(ready[addr]) for name, addr in addresses.items()}
 
 
-def ssh_argv(mgmt_ns: str, key: Path, known_hosts: Path, address: str) -> list[str]:
-    """An ssh command (as root, by key, host key checked) to ``address`` from the mgmt netns."""
+def ssh_command(mgmt_ns: str, key: Path, known_hosts: Path) -> list[str]:
+    """The ssh command (as root's key, host keys checked) run in the mgmt netns, before its destination."""
     return exec_argv(
         mgmt_ns,
         [
@@ -67,9 +67,13 @@ def ssh_argv(mgmt_ns: str, key: Path, known_hosts: Path, address: str) -> list[s
             "BatchMode=yes",
             "-o",
             "ConnectTimeout=5",
-            f"root@{address}",
         ],
     )
+
+
+def ssh_argv(mgmt_ns: str, key: Path, known_hosts: Path, address: str) -> list[str]:
+    """An ssh command (as root, by key, host key checked) to ``address`` from the mgmt netns."""
+    return [*ssh_command(mgmt_ns, key, known_hosts), f"root@{address}"]
 
 
 def ssh_true(mgmt_ns: str, key: Path, known_hosts: Path, address: str) -> None:

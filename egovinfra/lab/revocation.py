@@ -9,7 +9,6 @@ same hubs and their new CRL, and that the rebuilt gateway comes back with a fres
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,17 +108,12 @@ def pick_gateways(plan: Plan, avoid: set[str], revoked: str | None = None) -> Ga
 def established(access: LabAccess, chosen: Gateways, hub: Host, gateway: Host, within: float | None = None) -> bool:
     """True when `hub` holds an established IKE SA with `gateway`'s identity (authenticated in
     the last `within` seconds, when given)."""
-    # Over ssh, as vici's socket is inside the hub; `--ike` narrows the listing to this one tunnel.
-    listing = access.must(hub.name, f"swanctl --list-sas --ike {chosen.tunnel(gateway, hub)}")
-    if "ESTABLISHED" not in listing or f"remote '{gateway.fqdn}'" not in listing:
-        return False
-    if within is None:
-        return True
-    ages = [int(age) for age in _ESTABLISHED_AGO.findall(listing)]
-    return any(age <= within for age in ages)
-
-
-_ESTABLISHED_AGO = re.compile(r"established (\d+)s ago")
+    return any(
+        sa.state == "ESTABLISHED"
+        and sa.remote_id == gateway.fqdn
+        and (within is None or (sa.established is not None and sa.established <= within))
+        for sa in access.sas(hub.name, ike=chosen.tunnel(gateway, hub))
+    )
 
 
 def _initiate(access: LabAccess, chosen: Gateways, gateway: Host, hub: Host) -> bool:

@@ -3,15 +3,13 @@ datacenters) has its IKE_SA established and its CHILD_SA installed, on both ends
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from testinfra.host import Host as InfraHost
 
 from egovinfra.compile.plan import Plan
 from egovinfra.compile.vpn.model import Connection, Tunnel
+from egovinfra.ssh_relay import SshRoute
 from egovinfra.verify.context import LabContext
-from egovinfra.verify.swanctl import installed, parse_sas
+from egovinfra.vici_sas import installed, remote_sas
 from tests.infra.support import context_of, lab_plan
 
 
@@ -33,15 +31,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("end", ends, ids=[f"{t.name}@{e.host}" for t, e in ends])
 
 
-def test_sa_installed(end: tuple[Tunnel, Connection], lab: LabContext, hosts: Callable[[str], InfraHost]) -> None:
+def test_sa_installed(end: tuple[Tunnel, Connection], lab: LabContext) -> None:
     """ESTABLISHED IKE_SA, INSTALLED CHILD_SAs with the selectors the Plan gives this end."""
     tunnel, conn = end
     absent = [e.host for e in tunnel.ends if e.host not in lab.hosts]
     if absent:
         pytest.skip(f"{', '.join(absent)} not run in the lab (vendor edge): its tunnel cannot come up")
-    listing = hosts(conn.host).run("swanctl --list-sas --ike %s", conn.name)
-    assert listing.rc == 0, f"{conn.host}: swanctl --list-sas failed: {listing.stderr}"
-    sas = parse_sas(listing.stdout)
+    # charon's vici socket, relayed over ssh with the suites' own ssh settings
+    sas = remote_sas(SshRoute(("ssh", "-F", str(lab.ssh_config)), conn.host), ike=conn.name)
     for child in conn.children:
         sa = installed(sas, conn.name, child.name)
         assert sa is not None, (

@@ -3,22 +3,28 @@
 Checks that the strong default proposals (and the compatibility profile) are accepted by
 strongSwan's openssl plugin on the userspace ESP path, that packets really cross the tunnel, and
 that a responder on the default profile refuses legacy proposals. Prints SA establishment times.
+Reads the SAs as the infra suites and the drills do: over vici, on the daemon's socket and
+relayed over ssh (a real sshd, run from the lab image, in the responder's namespace).
 """
 
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from egovinfra.lab.health import ssh_command
 from egovinfra.pki import PkiLayout, init_pki, issue
 from egovinfra.pki.ca import load_issuing
 from egovinfra.pki.issue import sign_leaf
 from egovinfra.pki.keys import write_cert, write_key
+from egovinfra.ssh_relay import SshRoute
+from egovinfra.vici_sas import ChildSa, IkeSa, installed, local_sas, remote_sas
 from tests.support import charon as h
+from tests.support import sshd
 
 pytestmark = pytest.mark.root
 
@@ -192,3 +198,57 @@ def test_name_constraints_enforced_by_charon(pair: Pair, tmp_path: Path, pki_dir
     assert f"'CN={foreign}' does not match permitted name constraint '{DOMAIN}'" in (pair.a.log.read_text()), (
         pair.a.tail_log()
     )
+
+
+def _expected(side: str) -> IkeSa:
+    """The one IKE_SA (and its CHILD_SA) the gateway `side` holds once the tunnel is up; its age apart."""
+    peer = "b" if side == "a" else "a"
+    lan = ChildSa("lan", "INSTALLED", "TUNNEL", True, (f"{LAN[side]}.0/24",), (f"{LAN[peer]}.0/24",))
+    return IkeSa("intranet", "ESTABLISHED", 2, _fqdn(side), _fqdn(peer), None, (lan,))
+
+
+def _ageless(sas: list[IkeSa]) -> list[IkeSa]:
+    return [replace(sa, established=None) for sa in sas]
+
+
+def test_sas_read_over_vici_on_both_ends(pair: Pair) -> None:
+    elapsed = _establish(pair, *DEFAULT)
+    for side, daemon in (("a", pair.a), ("b", pair.b)):
+        sas = local_sas(daemon.socket)
+        assert _ageless(sas) == [_expected(side)], side
+        assert sas[0].established is not None and sas[0].established <= elapsed + 1
+        assert installed(sas, "intranet", "lan") == _expected(side).children[0]
+        assert _ageless(local_sas(daemon.socket, ike="intranet")) == [_expected(side)]
+        assert local_sas(daemon.socket, ike="other") == []
+    # the age is charon's clock, not a snapshot: it grows
+    before = local_sas(pair.b.socket)[0].established
+    time.sleep(2.1)
+    after = local_sas(pair.b.socket)[0].established
+    assert before is not None and after is not None and after >= before + 2
+    pair.a.swanctl("--terminate", "--ike", "intranet", "--timeout", "10")
+    assert local_sas(pair.b.socket) == []
+
+
+@pytest.fixture
+def responder_sshd(pair: Pair, tmp_path: Path) -> Iterator[sshd.Sshd]:
+    """A real sshd on the responder's WAN address, its charon's socket where Debian keeps it."""
+    reason = sshd.missing_requirements()
+    if reason:
+        pytest.skip(reason)
+    # at /run, where Debian's /var/run points: the relay asks for /var/run/charon.vici, as on a host
+    with sshd.sshd(pair.b.netns, WAN["b"], tmp_path / "sshd", expose={pair.b.socket: "/run/charon.vici"}) as daemon:
+        yield daemon
+
+
+def test_sas_read_over_ssh_from_the_hosts_vici_socket(pair: Pair, responder_sshd: sshd.Sshd) -> None:
+    _establish(pair, *DEFAULT)
+    # the lab's own ssh command line (key, known hosts, batch mode), from the initiator's namespace
+    route = SshRoute(
+        tuple(ssh_command(pair.a.netns, responder_sshd.key, responder_sshd.known_hosts)), f"root@{WAN['b']}"
+    )
+    sas = remote_sas(route, ike="intranet")
+    assert _ageless(sas) == [_expected("b")], responder_sshd.log.read_text()
+    # nothing is left of the relay: no ssh on this side, no netcat on the host
+    for ns, daemons in ((pair.a.netns, ["charon-systemd"]), (pair.b.netns, ["charon-systemd", "sshd"])):
+        pids = h.run(["ip", "netns", "pids", ns]).stdout.split()
+        assert sorted(Path(f"/proc/{pid}/comm").read_text().strip() for pid in pids) == daemons, ns

@@ -58,7 +58,7 @@ def delete_namespace(name: str) -> None:
     """Kill the processes inside namespace `name` by PID, then delete it."""
     pids = run(["ip", "netns", "pids", name]).stdout.split()
     for pid in pids:
-        _terminate(int(pid))
+        terminate(int(pid))
     subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
 
 
@@ -95,7 +95,7 @@ def lan(ns: str, addr: str) -> None:
     run(["ip", "addr", "add", addr, "dev", "lo"], netns=ns)
 
 
-def _terminate(pid: int, timeout: float = 5.0) -> None:
+def terminate(pid: int, timeout: float = 5.0) -> None:
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -183,7 +183,7 @@ class Charon:
     def stop(self) -> None:
         """Stop the daemon by PID and remove the socket SIGTERM leaves behind."""
         if self.process is not None and self.process.poll() is None:
-            _terminate(self.process.pid)
+            terminate(self.process.pid)
             self.process.wait(timeout=5)
         self.process = None
         self.socket.unlink(missing_ok=True)

@@ -24,9 +24,9 @@ from egovinfra.compile.plan import Host
 from egovinfra.pki import PkiLayout, issue
 from egovinfra.pki.crl import CrlPaths, publish
 from egovinfra.render import Tree
+from egovinfra.vici_sas import local_sas
 from tests.support import charon as h
 
-_INSTALLED = re.compile(r"^\s+(\S+): #\d+, reqid \d+, INSTALLED,", re.MULTILINE)
 _CA_NAMES = ("root", "issuing")
 
 
@@ -51,7 +51,7 @@ def log_times(daemon: h.Charon) -> tuple[float | None, dict[str, float]]:
 
 def installed_children(daemon: h.Charon) -> set[str]:
     """Names of the CHILD_SAs this daemon has installed."""
-    return set(_INSTALLED.findall(daemon.swanctl("--list-sas").stdout))
+    return {c.name for ike in local_sas(daemon.socket) for c in ike.children if c.state == "INSTALLED"}
 
 
 class RenderedCharon(h.Charon):

@@ -11,6 +11,7 @@ from egovinfra.lab.errors import LabError
 from egovinfra.lab.revocation import RevocationReport, established, pick_gateways
 from egovinfra.model import load_topology
 from egovinfra.verify import groupware
+from egovinfra.vici_sas import IkeSa
 
 
 @pytest.fixture(scope="module")
@@ -55,22 +56,19 @@ def test_report_holds_only_when_every_expectation_does() -> None:
 
 
 class _Hub:
-    """Answers `swanctl --list-sas` with one canned listing."""
+    """A hub whose charon holds the given IKE_SAs (as `LabAccess.sas` reads them over vici)."""
 
-    def __init__(self, listing: str) -> None:
-        self.listing = listing
+    def __init__(self, *sas: IkeSa) -> None:
+        self.held = sas
+        self.asked: list[tuple[str, str | None]] = []
 
-    def must(self, host: str, command: str) -> str:
-        return self.listing
+    def sas(self, host: str, ike: str | None = None) -> list[IkeSa]:
+        self.asked.append((host, ike))
+        return [sa for sa in self.held if ike is None or sa.name == ike]
 
 
-def _listing(fqdn: str, age: int) -> str:
-    return (
-        "minfi-yde: #7, ESTABLISHED, IKEv2, 1a2b_i 3c4d_r*\n"
-        "  local  'hub.yde.intranet.gov.cm' @ 10.0.0.1[4500]\n"
-        f"  remote '{fqdn}' @ 10.0.1.1[4500]\n"
-        f"  established {age}s ago, rekeying in 3300s\n"
-    )
+def _sa(name: str, remote: str, age: int | None, state: str = "ESTABLISHED") -> IkeSa:
+    return IkeSa(name, state, 2, "hub.yde.intranet.gov.cm", remote, age, ())
 
 
 @pytest.mark.parametrize(("age", "within", "fresh"), [(4, 10.0, True), (40, 10.0, False), (40, None, True)])
@@ -79,6 +77,21 @@ def test_a_fresh_authentication_is_told_by_the_age_of_the_ike_sa(
 ) -> None:
     chosen = pick_gateways(plan, set())
     hub, gateway = chosen.hubs[0], chosen.neighbour
-    access = cast(LabAccess, _Hub(_listing(gateway.fqdn, age)))
-    assert established(access, chosen, hub, gateway, within=within) is fresh
-    assert not established(cast(LabAccess, _Hub(_listing("gw.other.example", age))), chosen, hub, gateway)
+    name = chosen.tunnel(gateway, hub)
+    access = _Hub(_sa(name, gateway.fqdn, age))
+    assert established(cast(LabAccess, access), chosen, hub, gateway, within=within) is fresh
+    assert access.asked == [(hub.name, name)]  # that tunnel only, on that hub
+
+
+def test_only_an_established_sa_of_that_identity_counts(plan: Plan) -> None:
+    chosen = pick_gateways(plan, set())
+    hub, gateway = chosen.hubs[0], chosen.neighbour
+    name = chosen.tunnel(gateway, hub)
+    for held in [
+        (_sa(name, "gw.other.example", 4),),
+        (_sa(name, gateway.fqdn, None, state="CONNECTING"),),
+        (_sa(f"{name}-other", gateway.fqdn, 4),),
+        # an old SA of the identity and a fresh one of another: neither is a fresh authentication
+        (_sa(name, gateway.fqdn, 400), _sa(name, "gw.other.example", 4)),
+    ]:
+        assert not established(cast(LabAccess, _Hub(*held)), chosen, hub, gateway, within=10.0), held

@@ -25,7 +25,8 @@ NEEDS: dict[str, set[str]] = {
     "common": {"openssh-server", "chrony", "sudo", "unattended-upgrades"},
     "nftables": {"nftables"},
     "fence": {"bind9-dnsutils", "python3"},
-    "ipsec": {"charon-systemd", "strongswan-swanctl", "libstrongswan-standard-plugins"},
+    # nc: verify and the drills read charon's vici socket through it, over ssh
+    "ipsec": {"charon-systemd", "strongswan-swanctl", "libstrongswan-standard-plugins", "netcat-openbsd"},
     "postgresql": {"postgresql", "postgresql-client", "python3-psycopg2", "acl"},
     "backup": {"pgbackrest", "borgbackup"},
     "filesync": {"rsync"},
