@@ -70,9 +70,11 @@ def fuzz(session: nox.Session) -> None:
 def lab(session: nox.Session) -> None:
     """The main job, on one lab: image (cached) → up → converge → verify on the default topology
     (with the groupware in a browser at the primary); no password in clear on a datacenter
-    segment during the groupware checks; a flow broken by hand must make verify fail; a
-    ministry gateway declared stolen (`pki revoke`, `pki publish`: both hubs close and refuse
-    it, a neighbour still authenticates; `pki issue` brings it back); two administrators
+    segment during the groupware checks; a flow broken by hand must make verify fail; the
+    directory's lifecycle through converges (a changed password kept, a departed person
+    disabled, then removed); a ministry gateway declared stolen (`pki revoke`, `pki publish`:
+    both hubs close and refuse it, a neighbour still authenticates; `pki issue` brings it
+    back); two administrators
     declared, one logs in through the bastion and sudoes (logged under their name on both log
     hosts), is removed and refused after a converge run as the other; the restore drill
     (a dropped table, an emptied mailbox and a deleted directory entry, each undone by the
@@ -90,6 +92,8 @@ def lab(session: nox.Session) -> None:
     # No password in clear on any datacenter segment during the groupware checks.
     session.run("pytest", "tests/lab/test_no_cleartext.py", "-q", "-m", "root")
     session.run("pytest", "tests/lab/test_broken_flow.py", "-q", "-m", "root")
+    # A changed password survives a converge; a departed person is disabled, then removed.
+    session.run("pytest", "tests/lab/test_directory_lifecycle.py", "-q", "-m", "root")
     session.run("egovinfra", "lab", "revoke-drill")
     session.run("egovinfra", "lab", "admin-drill")
     session.run("egovinfra", "lab", "restore-drill")
