@@ -10,7 +10,10 @@ from the gateway's own rendered file) and its own certificate and key, as in pro
 hub sees N distinct peers. Both ends use kernel-libipsec (this kernel has no ESP), like the lab.
 
 Certificates are issued once into the bench's PKI folder (`--pki-dir`, default
-$EGOVINFRA_PKI_DIR or /var/lib/egovinfra/egsc/pki-scale) and reused by later runs.
+$EGOVINFRA_PKI_DIR or /var/lib/egovinfra/egsc/pki-scale) and reused by later runs; the CRLs are
+signed again there when missing or due (`pki publish`). Every daemon gets what the pki role
+installs, under the names its rendered variables give: certificates, key, both CA certificates
+and both CRLs (the hubs check the sites with strict revocation: without a CRL they refuse all).
 
     .venv/bin/python benchmarks/scale.py [--sites 50,200,1000] [--json reports/benchmarks/scale.json]
 
@@ -47,16 +50,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
+from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from egovinfra.compile import Plan, compile_loaded  # noqa: E402
+from egovinfra.compile.plan import Host  # noqa: E402
 from egovinfra.model import load_topology  # noqa: E402
 from egovinfra.pki import PkiLayout, init_pki, issue  # noqa: E402
+from egovinfra.pki.crl import CrlPaths, crl_status, publish  # noqa: E402
 from egovinfra.render import Tree, render_all  # noqa: E402
+from egovinfra.render.roles.ipsec import certificate_name  # noqa: E402
 from egovinfra.vici_sas import local_sas  # noqa: E402
 from tests.support import charon as h  # noqa: E402
 from tests.support.synth import DEFAULT_TOPOLOGY, synthesise  # noqa: E402
@@ -271,7 +279,8 @@ class Result:
 
 
 def ensure_pki(plan: Plan, base: Path, fqdns: Iterable[str]) -> PkiLayout:
-    """The bench's PKI for `plan`: CAs and one certificate per identity, issued once and cached."""
+    """The bench's PKI for `plan`: CAs and one certificate per identity, issued once and cached,
+    and current CRLs (signed again, as `pki publish` does, when missing or due)."""
     pki_dir = base / plan.name
     layout = PkiLayout(pki_dir)
     if not layout.root_ca.cert.exists():
@@ -279,6 +288,9 @@ def ensure_pki(plan: Plan, base: Path, fqdns: Iterable[str]) -> PkiLayout:
     for fqdn in fqdns:
         if not layout.host_current(fqdn).cert.exists():
             issue(fqdn, pki_dir)
+    status = crl_status(pki_dir)
+    if status is None or status.due:
+        publish(pki_dir)
     return layout
 
 
@@ -290,18 +302,35 @@ def _batch(ns: str | None, commands: list[str]) -> None:
         raise RuntimeError(f"{' '.join(full)} failed: {result.stderr}")
 
 
-def _install(daemon: h.Charon, layout: PkiLayout, fqdn: str) -> None:
-    paths = layout.host_current(fqdn)
+def pki_vars(tree: Tree, host: str) -> dict[str, Any]:
+    """The pki role's variables rendered for `host` (file names only, no key material)."""
+    data = YAML(typ="safe").load(tree[f"inventory/host_vars/{host}.yml"])
+    return {k: v for k, v in data.items() if k.startswith("pki_")}
+
+
+def install_certificate(daemon: h.Charon, layout: PkiLayout, host: Host) -> None:
+    """The host's certificate and key (0600), under the name the pki and ipsec roles give it."""
+    paths = layout.host_current(host.fqdn)
     swanctl = daemon.swanctl_dir
-    (swanctl / "x509" / f"{fqdn}.pem").write_bytes(paths.cert.read_bytes())
-    key = swanctl / "private" / f"{fqdn}.pem"
+    (swanctl / "x509" / certificate_name(host)).write_bytes(paths.cert.read_bytes())
+    key = swanctl / "private" / certificate_name(host)
     key.write_bytes(paths.key.read_bytes())
     key.chmod(0o600)
 
 
-def _cas(daemon: h.Charon, layout: PkiLayout, name: str) -> None:
-    for label, ca in (("root", layout.root_ca), ("issuing", layout.issuing_ca)):
-        (daemon.swanctl_dir / "x509ca" / f"{name}-{label}.pem").write_bytes(ca.cert.read_bytes())
+def install_trust(daemon: h.Charon, layout: PkiLayout, pki: dict[str, Any]) -> None:
+    """The root and issuing CAs' certificates and CRLs, as the pki role installs them."""
+    crls = CrlPaths(layout.base)
+    root_ca, issuing_ca = pki["pki_ca_names"]
+    root_crl, issuing_crl = pki["pki_crl_names"]
+    swanctl = daemon.swanctl_dir
+    for source, dest in (
+        (layout.root_ca.cert, swanctl / "x509ca" / root_ca),
+        (layout.issuing_ca.cert, swanctl / "x509ca" / issuing_ca),
+        (crls.root_crl, swanctl / "x509crl" / root_crl),
+        (crls.crl, swanctl / "x509crl" / issuing_crl),
+    ):
+        dest.write_bytes(source.read_bytes())
 
 
 def short_lifetimes(conf: str, ike_rekey: int, child_rekey: int, margin: int) -> str:
@@ -376,8 +405,8 @@ class ScaleLab:
             daemon.settings = daemon.workdir / "egovinfra.conf"
             daemon.settings.write_bytes(self.tree[f"configs/{host.name}/etc/strongswan.d/egovinfra.conf"])
             daemon.start()
-            _install(daemon, self.layout, host.fqdn)
-            _cas(daemon, self.layout, self.plan.name)
+            install_certificate(daemon, self.layout, host)
+            install_trust(daemon, self.layout, pki_vars(self.tree, host.name))
             (daemon.swanctl_dir / "swanctl.conf").write_text(self._conf(host.name, daemon))
             # A vendor edge's tunnels are not carried here (no strongSwan at that site).
             expected = {c.name for c in self.plan.vpn.connections(host.name) if c.remote_id in self.carried}
@@ -404,13 +433,13 @@ class ScaleLab:
             daemon.settings = daemon.workdir / "egovinfra.conf"
             daemon.settings.write_bytes(self.tree[f"configs/{first}/etc/strongswan.d/egovinfra.conf"])
             daemon.start()
-            _cas(daemon, self.layout, self.plan.name)
+            install_trust(daemon, self.layout, pki_vars(self.tree, first))
             sites_dir = daemon.swanctl_dir / "sites"
             sites_dir.mkdir()
             includes = []
             for site in group:
                 gateway = self.plan.host(site.gateway)
-                _install(daemon, self.layout, gateway.fqdn)
+                install_certificate(daemon, self.layout, gateway)
                 conf = short_lifetimes(
                     self._conf(gateway.name, daemon), 2 * self.child_rekey, self.child_rekey, self.args.margin
                 )
