@@ -102,8 +102,10 @@ class Context:
         *,
         limit: str | None = None,
         extravars: dict[str, Any] | None = None,
+        mitogen: bool | None = None,
     ) -> tuple[Progress, float]:
-        """Run one playbook of playbooks/ (with Mitogen in a lab, as `converge` does); DrError when it fails."""
+        """Run one playbook of playbooks/ (with Mitogen in a lab unless `mitogen` says otherwise,
+        as `converge` does); DrError when it fails."""
         progress, status, rc, seconds, report = run_playbook(
             PLAYBOOKS / playbook,
             self.inventory,
@@ -112,7 +114,7 @@ class Context:
             reports=self.reports,
             forks=30,
             netns=self.access.netns,
-            mitogen=self.mitogen,
+            mitogen=self.mitogen if mitogen is None else mitogen,
         )
         for failure in progress.failures:
             console.print(f"[red]failed[/red] {failure}", markup=True)
@@ -190,14 +192,14 @@ def _summary(action: str, timings: dict[str, float]) -> None:
 def _activate(ctx: Context, timings: dict[str, float]) -> None:
     stages = activation.activation(ctx.plan)
     variables = activation.extravars(stages)
-    if ctx.mitogen:
-        variables["dr_free_strategy"] = "mitogen_free"
     _timed(
         "service back: "
         + ", then ".join(f"{s.name.replace('_', ' ')} ({', '.join(s.hosts) or 'no host'})" for s in stages)
         + " (dr-activate.yml)",
         timings,
-        lambda: ctx.run("dr-activate.yml", extravars=variables),
+        # Ansible's own ssh, in a lab too: a few tasks on a few hosts, where Mitogen's start on
+        # each host costs more than it saves, and the same path as production's.
+        lambda: ctx.run("dr-activate.yml", extravars=variables, mitogen=False),
     )
     _timed(
         "converge the datacenters' hosts (site.yml)",
