@@ -7,9 +7,9 @@ active: one play of playbooks/dr-activate.yml per stage, each on the hosts chose
 2. The directory and the groupware, side by side: the active datacenter's directory server
    becomes the provider while SOGo starts where it is active (and stops elsewhere). SOGo needs
    the database promoted and the names moved, both done; it reads people from its own
-   datacenter's directory server, which answered reads as a consumer all along. The provider
-   swap restarts slapd (about a second) inside SOGo's own start (about four): no login reaches
-   a restarting slapd, and SOGo no longer waits for the swap's tasks (3 s of the groupware's RTO).
+   datacenter's directory server, which answered reads as a consumer all along, and no longer
+   waits for the swap's tasks. The swap restarts slapd, which may come after SOGo has started:
+   a login in that second is refused and must be tried again (docs/disaster-recovery.md).
 
 Hosts of a fenced datacenter are in no stage: no play reaches them.
 """

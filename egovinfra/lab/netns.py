@@ -49,7 +49,7 @@ _CLONE_NEWNET = 0x40000000
 def join_netns(ns: str) -> bool:
     """Move this process into the namespace ``ns`` in place (setns(2)); False when it is there
     already. Every process it starts afterwards is born inside. Replaces re-running the command
-    under ``ip netns exec``, which cost a second interpreter start and every import (1.2 s).
+    under ``ip netns exec``, which cost a second interpreter start and every import.
     """
     path = NETNS_DIR / _require(ns)
     target, current = os.stat(path), os.stat("/proc/self/ns/net")
