@@ -51,6 +51,18 @@ class ConvergeError(EgovinfraError):
     """A converge that cannot start (missing playbook, inventory or lab)."""
 
 
+def failure_message(res: Mapping[str, Any]) -> str:
+    """A failed result's message; for a loop, each failed item's own, which names the cause
+    ("One or more items failed" alone does not)."""
+    message = str(res.get("msg", ""))
+    items = [r for r in res.get("results", []) or [] if isinstance(r, Mapping) and r.get("failed")]
+    for item in items:
+        label = item.get("_ansible_item_label", item.get("item", ""))
+        said = "; ".join(str(item[k]) for k in ("msg", "details", "stderr") if item.get(k))
+        message += f"\n  item {label}: {said}"
+    return message
+
+
 @dataclass
 class Progress:
     """What the events said so far: the current play and task, and per-host counters."""
@@ -90,8 +102,7 @@ class Progress:
             if kind == "runner_on_failed" and data.get("ignore_errors"):
                 return
             self.count(host, "failures" if kind == "runner_on_failed" else "dark")
-            message = data.get("res", {}).get("msg", "")
-            self.failures.append(f"{host}: {data.get('task', '')}: {message}")
+            self.failures.append(f"{host}: {data.get('task', '')}: {failure_message(data.get('res', {}))}")
         elif kind == "playbook_on_stats":
             self.stats = {
                 name: {key: int(data.get(key, {}).get(name, 0)) for key in (*COUNTERS, "rescued", "ignored")}

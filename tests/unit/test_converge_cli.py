@@ -148,3 +148,26 @@ def test_a_run_stopped_without_a_return_code_fails_cleanly(  # type: ignore[no-u
     assert result.code == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert "canceled" in result.stdout + result.stderr
+
+
+def test_a_failed_loop_names_each_failed_item_and_its_cause() -> None:
+    """A loop's "One or more items failed" hides the cause: the recap names each failed item."""
+    from egovinfra.cli.converge import Progress
+
+    unwilling = "{'desc': 'Server is unwilling to perform'}"
+    progress = Progress()
+    res = {
+        "msg": "One or more items failed",
+        "results": [
+            {"item": "uid=a,ou=people", "failed": False, "changed": True},
+            {"item": "uid=b,ou=people", "failed": True, "msg": "Attribute action failed.", "details": unwilling},
+            {"_ansible_item_label": "c", "failed": True, "stderr": "ldapmodrdn: No such object (32)"},
+        ],
+    }
+    event = {"host": "yde-ldap", "task": "Disable them", "res": res}
+    progress.handle({"event": "runner_on_failed", "event_data": event})
+    (failure,) = progress.failures
+    assert failure.startswith("yde-ldap: Disable them: One or more items failed")
+    assert f"item uid=b,ou=people: Attribute action failed.; {unwilling}" in failure
+    assert "item c: ldapmodrdn: No such object (32)" in failure
+    assert "uid=a" not in failure
