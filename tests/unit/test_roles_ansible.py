@@ -59,3 +59,38 @@ def test_committed_inventory_is_fresh(env: Environment) -> None:
         f"inventories/{env} is stale ({', '.join(stale[:5])}...): "
         f"run `egovinfra inventory --env {env} --out inventories/{env}`"
     )
+
+
+def _tasks(node: object) -> list[dict[str, object]]:
+    """Every task of a tasks file or play, blocks and handlers included."""
+    found: list[dict[str, object]] = []
+    if isinstance(node, list):
+        for item in node:
+            found += _tasks(item)
+    elif isinstance(node, dict):
+        found.append(node)
+        for key in ("block", "rescue", "always", "tasks", "handlers", "pre_tasks", "post_tasks"):
+            found += _tasks(node.get(key))
+    return found
+
+
+def test_no_ansible_module_reads_a_password_hash_back() -> None:
+    """slapd's Argon2 hashes end in a NUL and a stray byte, not always UTF-8: a community.general
+    LDAP module that reads userPassword back (to report a diff, or all attributes of a search)
+    fails after its change, now and then. Only ldapmodify and the password module touch it."""
+    import yaml
+
+    readers = ("community.general.ldap_attrs", "community.general.ldap_entry", "community.general.ldap_search")
+    offending = []
+    for path in sorted([*(ROOT / "roles").glob("*/tasks/*.yml"), *(ROOT / "playbooks").glob("*.yml")]):
+        for task in _tasks(yaml.safe_load(path.read_text())):
+            for module in readers:
+                args = task.get(module)
+                if not isinstance(args, dict):
+                    continue
+                names = [*(args.get("attributes") or {}), *(args.get("attrs") or [])]
+                if module.endswith("ldap_search") and not args.get("attrs"):
+                    names.append("* (every attribute)")
+                if any(n == "userPassword" or n.startswith("*") for n in names):
+                    offending.append(f"{path.relative_to(ROOT)}: {task.get('name')}")
+    assert not offending, offending
