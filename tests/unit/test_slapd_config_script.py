@@ -335,3 +335,27 @@ def test_no_live_configuration_yet_takes_the_restart_path(
     out = script.apply(tmp_path / "provider.ldif", tmp_path / "slapd.d", "ldapi:///", False)
     assert out == f"restart: no live configuration in {tmp_path / 'slapd.d'}"
     assert (host.calls, host.replaced) == ([], True)
+
+
+def test_a_live_configuration_that_does_not_read_is_replaced_whole(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "slapd.d").mkdir()
+    host = _Host(script, monkeypatch, "dn: cn=config\nbroken line\n")
+    out = script.apply(tmp_path / "provider.ldif", tmp_path / "slapd.d", "ldapi:///", False)
+    assert out == "restart: the live configuration does not read: not an LDIF line: 'broken line'"
+    assert (host.calls, host.replaced) == ([], True)
+
+
+def test_a_change_slapd_cannot_take_is_not_tried_live(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "slapd.d").mkdir()
+    host = _Host(script, monkeypatch, PROVIDER)
+    monkeypatch.setattr(
+        host, "slapcat", lambda folder: script.entries(PROVIDER if folder.name == "slapd.d" else CONSUMER)
+    )
+    monkeypatch.setattr(script, "slapcat", host.slapcat)
+    out = script.apply(tmp_path / "consumer.ldif", tmp_path / "slapd.d", "ldapi:///", False)
+    assert out == f"restart: entry removed: {OVERLAY}"
+    assert (host.calls, host.replaced) == ([], True)
