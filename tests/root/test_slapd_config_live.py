@@ -2,13 +2,16 @@
 
 A consumer's configuration is loaded into a slapd of the test's own (its folders and its ldapi
 socket in a temporary folder), then the provider's is applied as the disaster-recovery
-activation does: it must go live, without a restart. The way back (the overlay entry deleted)
-takes the restart path, through a `service` command that stops and starts this test's slapd.
+activation does: it must go live, without a restart. Both come from the template with test
+values, and also as rendered for the example topology (dla's consumer, yde's provider). The
+way back (the overlay entry deleted) takes the restart path, through a `service` command that
+stops and starts this test's slapd.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,7 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from egovinfra.compile import compile_plan
+from egovinfra.model import load_topology
+from egovinfra.render import render_all
 from egovinfra.render.configs import render_template
+from tests.conftest import DEFAULT_TOPOLOGY
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "roles" / "ldap" / "files" / "usr" / "local" / "sbin" / "egovinfra-slapd-config"
@@ -31,7 +38,7 @@ OVERLAY = "olcOverlay={0}syncprov,olcDatabase={1}mdb,cn=config"
 
 pytestmark = [
     pytest.mark.root,
-    pytest.mark.skipif(os.geteuid() != 0, reason="slapd's pid file folder and the ldapi socket as root"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root: /var/run/slapd, SASL EXTERNAL as root"),
     pytest.mark.skipif(shutil.which("slapd", path="/usr/sbin:/usr/bin") is None, reason="slapd not installed"),
     pytest.mark.skipif(shutil.which("ldapmodify") is None, reason="ldap-utils not installed"),
 ]
@@ -79,7 +86,7 @@ class Directory:
         return subprocess.run([*argv, *attrs], capture_output=True, text=True, check=True).stdout
 
 
-def _render(role: str, base: Path) -> str:
+def _from_template(role: str) -> str:
     variables = {
         "ldap_role": role,
         "ldap_suffix": SUFFIX,
@@ -87,8 +94,22 @@ def _render(role: str, base: Path) -> str:
         "ldap_replica_dns": REPLICAS if role == "provider" else [],
         "ldap_read_networks": ["10.20.0.0/16", "10.30.0.0/16"],
     }
-    text = render_template("ldap", "etc/ldap/egovinfra/slapd.ldif.j2", variables)
-    # The host's folders, moved into the test's own.
+    return render_template("ldap", "etc/ldap/egovinfra/slapd.ldif.j2", variables)
+
+
+def _from_example(role: str) -> str:
+    """The example topology's directory hosts as rendered: dla's consumer, yde's provider."""
+    plan = compile_plan(load_topology(DEFAULT_TOPOLOGY).topology)
+    host = {"consumer": "dla-ldap", "provider": "yde-ldap"}[role]
+    return render_all(plan, "lab")[f"configs/{host}/etc/ldap/egovinfra/slapd.ldif"].decode()
+
+
+def _source_id(render: Callable[[str], str]) -> str:
+    return render.__name__.removeprefix("_from_")
+
+
+def _moved(text: str, base: Path) -> str:
+    """The configuration with the host's folders moved into the test's own."""
     for host, own in (("/etc/egovinfra/tls/", "tls/"), ("/var/run/slapd/", "run/"), ("/var/lib/ldap", "db")):
         assert host in text
         text = text.replace(host, f"{base}/{own}")
@@ -102,8 +123,9 @@ def _wait_for(predicate: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture
-def directory() -> Iterator[Directory]:
+@pytest.fixture(params=[_from_template], ids=_source_id)
+def directory(request: pytest.FixtureRequest) -> Iterator[Directory]:
+    render: Callable[[str], str] = request.param
     # The ldapi socket's path must fit in sun_path (108 bytes): a short folder of its own.
     base = Path(tempfile.mkdtemp(prefix="egv-slapd-"))
     uri = "ldapi://" + urllib.parse.quote(f"{base}/ldapi", safe="")
@@ -119,7 +141,7 @@ def directory() -> Iterator[Directory]:
     ldif = {}
     for role in ("consumer", "provider"):
         ldif[role] = base / f"{role}.ldif"
-        ldif[role].write_text(_render(role, base))
+        ldif[role].write_text(_moved(render(role), base))
     service = base / "bin" / "service"
     service.write_text(FAKE_SERVICE.format(base=base, uri=uri))
     service.chmod(0o755)
@@ -138,6 +160,7 @@ def directory() -> Iterator[Directory]:
         shutil.rmtree(base)
 
 
+@pytest.mark.parametrize("directory", [_from_template, _from_example], indirect=True, ids=_source_id)
 def test_a_consumer_becomes_the_provider_without_a_restart(directory: Directory) -> None:
     pid = directory.pid()
     assert "olcSyncrepl:" in directory.search("olcDatabase={1}mdb,cn=config", "olcSyncrepl")
@@ -150,8 +173,9 @@ def test_a_consumer_becomes_the_provider_without_a_restart(directory: Directory)
     # What the running slapd answers, not only what it wrote.
     mdb = directory.search("olcDatabase={1}mdb,cn=config", "-s", "base", "olcSyncrepl", "olcLimits", "olcAccess")
     assert "olcSyncrepl" not in mdb
-    assert f'olcLimits: {{0}}dn.exact="{REPLICAS[0]}" size=unlimited time=unlimited' in mdb
-    assert mdb.count(f'by dn.exact="{REPLICAS[0]}" read') == 2  # both rules name the replica
+    replica = re.search(r'olcLimits: \{0\}dn.exact="([^"]+)" size=unlimited time=unlimited', mdb)
+    assert replica is not None, mdb
+    assert mdb.count(f'by dn.exact="{replica[1]}" read') == 2  # both rules name the replica
     assert f"dn: {OVERLAY}" in directory.search(OVERLAY, "-s", "base", "dn")
     assert "olcModuleLoad: {2}syncprov" in directory.search("cn=module{0},cn=config", "olcModuleLoad")
 
